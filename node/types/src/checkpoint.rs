@@ -1,0 +1,1 @@
+//! Checkpoints as C2SP signed notes (being written).

@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod checkpoint;
+pub mod crypto;
+pub mod encoding;
+mod error;
+pub mod hash;
+pub mod log;
+pub mod tx;
+pub mod uscc;
+
+pub use crypto::{BatchItem, BatchVerifier, PublicKey, Signature, SigningDomain, SigningKey};
+pub use encoding::{Canonical, MAX_MESSAGE_SIZE, MAX_TX_SIZE};
+pub use error::Error;
+pub use hash::{Domain, HASH_LEN, Hash};
+pub use tx::{ChainId, RecordKind, SignedTx, TxBody};
+pub use uscc::Uscc;

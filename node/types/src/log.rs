@@ -1,0 +1,1 @@
+//! The RFC 9162 Merkle log (being written).
