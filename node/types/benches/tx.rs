@@ -130,7 +130,11 @@ fn main() {
     for _ in 0..3 {
         raw = raw.max(rate(&|| raw_verify(&f), 3, Duration::from_millis(300)));
         dv = dv.max(rate(&|| decode_verify(&f), 3, Duration::from_millis(300)));
-        bv = bv.max(rate(&|| decode_batch_verify(&f), 3, Duration::from_millis(300)));
+        bv = bv.max(rate(
+            &|| decode_batch_verify(&f),
+            3,
+            Duration::from_millis(300),
+        ));
     }
     println!("admission (one core, {N} distinct signers, 200-byte payloads):");
     println!("  raw verify_strict          {raw:>10.0} /s");

@@ -102,7 +102,8 @@ impl PublicKey {
         if !canonical_y(bytes) {
             return Err(Error::BadKey("non-canonical point encoding"));
         }
-        let key = VerifyingKey::from_bytes(bytes).map_err(|_| Error::BadKey("not a curve point"))?;
+        let key =
+            VerifyingKey::from_bytes(bytes).map_err(|_| Error::BadKey("not a curve point"))?;
         if key.is_weak() {
             return Err(Error::BadKey("small-order (weak) key"));
         }
@@ -212,7 +213,9 @@ impl Signature {
         r.copy_from_slice(&bytes[..32]);
         s.copy_from_slice(&bytes[32..]);
         if !lt_le(&s, &GROUP_ORDER) {
-            return Err(Error::BadSignatureEncoding("s is not reduced modulo the group order"));
+            return Err(Error::BadSignatureEncoding(
+                "s is not reduced modulo the group order",
+            ));
         }
         if !canonical_y(&r) {
             return Err(Error::BadSignatureEncoding("R is not canonically encoded"));
@@ -581,7 +584,9 @@ mod tests {
 
     #[test]
     fn batch_names_exactly_the_bad_items() {
-        let keys: Vec<SigningKey> = (0..150).map(|i| SigningKey::dev(&format!("k{i}"))).collect();
+        let keys: Vec<SigningKey> = (0..150)
+            .map(|i| SigningKey::dev(&format!("k{i}")))
+            .collect();
         let msgs: Vec<Vec<u8>> = (0..150).map(|i| format!("msg {i}").into_bytes()).collect();
         let mut items: Vec<BatchItem<'_>> = keys
             .iter()
@@ -635,6 +640,54 @@ mod tests {
         };
         assert!(a.verify(SigningDomain::Tx, b"forged", &sig).is_err());
         assert_eq!(BatchVerifier::verify(&[item]), vec![false]);
+    }
+
+    /// A signature with a mixed-order `R = [r]B + T` (T of order 2): `verify_strict` rejects it;
+    /// the batch verdict is pinned to be a deterministic function of the ordered items, the
+    /// property consensus relies on (see the `BatchVerifier` docs).
+    #[test]
+    fn crafted_mixed_order_r_gets_a_deterministic_batch_verdict() {
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+        use curve25519_dalek::{Scalar, constants::ED25519_BASEPOINT_POINT};
+        use sha2::{Digest, Sha512};
+        let k = SigningKey::dev("mallory");
+        let a = k.public_key();
+        let t = CompressedEdwardsY(small_order_points()[1])
+            .decompress()
+            .unwrap();
+        let mut verdicts = Vec::new();
+        for i in 0u8..16 {
+            let msg = [i; 8];
+            let r = Scalar::from_bytes_mod_order([i + 1; 32]);
+            let big_r = (ED25519_BASEPOINT_POINT * r + t).compress().to_bytes();
+            let mut h = Sha512::new();
+            h.update(big_r);
+            h.update(a.as_bytes());
+            h.update(SigningDomain::Tx.message(&msg));
+            let hram: [u8; 64] = h.finalize().into();
+            let s = r + Scalar::from_bytes_mod_order_wide(&hram) * k.key.to_scalar();
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&big_r);
+            sig[32..].copy_from_slice(&s.to_bytes());
+            let sig = Signature::from_bytes(&sig).unwrap();
+            assert!(a.verify(SigningDomain::Tx, &msg, &sig).is_err());
+            let item = BatchItem {
+                key: a,
+                domain: Some(SigningDomain::Tx),
+                msg: &msg,
+                sig,
+            };
+            let first = BatchVerifier::verify(std::slice::from_ref(&item));
+            for _ in 0..3 {
+                assert_eq!(BatchVerifier::verify(std::slice::from_ref(&item)), first);
+            }
+            verdicts.push(first[0]);
+        }
+        // The residual difference documented on BatchVerifier is real: some of these crafted
+        // signatures pass a batch of one (and some do not). This is why consensus batches in
+        // block order: the verdict is the same on every node, though not always strict's.
+        assert!(verdicts.iter().any(|v| *v), "{verdicts:?}");
+        assert!(verdicts.iter().any(|v| !*v), "{verdicts:?}");
     }
 
     /// (wide mod ℓ) · (scalar bytes mod ℓ) mod ℓ.

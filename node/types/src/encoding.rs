@@ -70,10 +70,11 @@ pub trait Canonical: Serialize + DeserializeOwned {
                 limit: Self::MAX_SIZE,
             });
         }
-        let value: Self = bcs::from_bytes_with_limit(bytes, MAX_DEPTH).map_err(|e| Error::Decode {
-            what: Self::NAME,
-            reason: e.to_string(),
-        })?;
+        let value: Self =
+            bcs::from_bytes_with_limit(bytes, MAX_DEPTH).map_err(|e| Error::Decode {
+                what: Self::NAME,
+                reason: e.to_string(),
+            })?;
         let again = bcs::to_bytes_with_limit(&value, MAX_DEPTH).map_err(|e| Error::Decode {
             what: Self::NAME,
             reason: e.to_string(),

@@ -15,10 +15,10 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::Error;
 use crate::crypto::{PublicKey, Signature, SigningDomain, SigningKey};
 use crate::encoding::{BoundedBytes, Canonical, MAX_TX_SIZE};
 use crate::hash::{Domain, Hash};
-use crate::Error;
 
 /// Largest record payload: the transaction limit less room for the envelope's other fields.
 pub const MAX_PAYLOAD: usize = MAX_TX_SIZE - 256;
@@ -195,11 +195,9 @@ impl VerifiedTx {
     pub fn decode(bytes: Vec<u8>, chain: &ChainId) -> Result<Self, Error> {
         let tx = Self::decode_unverified(&bytes, chain)?;
         let body_len = bytes.len() - crate::crypto::SIGNATURE_LEN;
-        tx.body.signer.verify(
-            SigningDomain::Tx,
-            &bytes[..body_len],
-            &tx.signature,
-        )?;
+        tx.body
+            .signer
+            .verify(SigningDomain::Tx, &bytes[..body_len], &tx.signature)?;
         let id = tx_id(&bytes);
         Ok(VerifiedTx { tx, bytes, id })
     }
@@ -253,7 +251,10 @@ mod tests {
         for i in 0..bytes.len() {
             let mut b = bytes.clone();
             b[i] ^= 0x01;
-            assert!(VerifiedTx::decode(b, &chain).is_err(), "bit flip at {i} accepted");
+            assert!(
+                VerifiedTx::decode(b, &chain).is_err(),
+                "bit flip at {i} accepted"
+            );
         }
     }
 

@@ -15,7 +15,9 @@ use crate::Error;
 pub const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Weights of positions 1–17: 3^(i−1) mod 31.
-pub const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+pub const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// Registration-authority codes of position 1 (GB 32100-2015 and its later assignments):
 /// 1 机构编制, 2 外交, 3 司法行政, 4 文化, 5 民政, 6 旅游, 7 宗教, 8 工会, 9 工商/市场监管,
@@ -185,7 +187,10 @@ mod tests {
             assert!(u.check_ok());
             assert_eq!(u.as_str(), c);
         }
-        assert_eq!(Uscc::parse("91350100M000100Y43").unwrap().region(), "350100");
+        assert_eq!(
+            Uscc::parse("91350100M000100Y43").unwrap().region(),
+            "350100"
+        );
     }
 
     #[test]

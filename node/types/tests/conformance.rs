@@ -147,8 +147,7 @@ fn transactions() -> Vec<Value> {
             signer: key.public_key(),
             seq: *seq,
             kind: RecordKind(i as u16 * 300),
-            payload: BoundedBytes::new((0..size).map(|j| (j * 7 % 256) as u8).collect())
-                .unwrap(),
+            payload: BoundedBytes::new((0..size).map(|j| (j * 7 % 256) as u8).collect()).unwrap(),
         };
         v.push(canonical_case(&format!("tx body {i}"), &body));
         let tx = SignedTx::sign(body, &key).unwrap();
@@ -226,10 +225,9 @@ fn stored_vectors_decode() {
         n += 1;
     }
     assert_eq!(n, 12);
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir().join("identifiers.json")).unwrap(),
-    )
-    .unwrap();
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir().join("identifiers.json")).unwrap())
+            .unwrap();
     let mut ids = 0;
     for c in doc["cases"].as_array().unwrap() {
         let name = c["name"].as_str().unwrap();

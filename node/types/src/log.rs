@@ -1,1 +1,0 @@
-//! The RFC 9162 Merkle log (being written).
