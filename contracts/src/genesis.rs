@@ -1,0 +1,1 @@
+//! Genesis: the document that starts a chain (being written).

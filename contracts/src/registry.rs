@@ -1,0 +1,317 @@
+//! Participants: operator and institution registration, key rotation and revocation.
+//!
+//! Regulators themselves are named in genesis and added or removed by governance
+//! ([`crate::governance`]).
+
+use liangxin_types::PublicKey;
+
+use crate::auth;
+use crate::records::{InstitutionRegistration, KeyRevocation, KeyRotation, OperatorRegistration};
+use crate::rejection::{Code, Rejection};
+use crate::store::{Holder, InstitutionState, OperatorState, Participant, tables};
+use crate::{Cx, Effects, ExecError, RuleResult, State, Subject};
+
+/// A key that may be registered: not in use by anyone, and torsion-free.
+pub fn check_fresh_key(s: &impl State, key: &PublicKey) -> Result<(), ExecError> {
+    if tables::participant(s, key)?.is_some() {
+        return Err(Rejection::new(
+            Code::BadKey,
+            format!("key {key} is already registered (keys are never reused)"),
+        )
+        .into());
+    }
+    if !key.is_torsion_free() {
+        return Err(Rejection::new(
+            Code::BadKey,
+            format!(
+                "key {key} has a torsion component; generate keys with a standard Ed25519 library"
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// [`OperatorRegistration`]: a regulator registers an operator in its jurisdiction.
+pub fn register_operator(s: &mut impl State, cx: &Cx<'_>, r: OperatorRegistration) -> RuleResult {
+    let reg = auth::regulator(s, cx)?;
+    if !r.region.is_in(&reg.jurisdiction) {
+        return Err(Rejection::new(
+            Code::NotAuthorised,
+            format!(
+                "regulator {} (jurisdiction {}) may not register an operator in region {}",
+                reg.name, reg.jurisdiction, r.region
+            ),
+        )
+        .into());
+    }
+    let expected = r.uscc.expected_check_char();
+    match (r.uscc.check_ok(), r.check_override) {
+        (true, true) => {
+            return Err(Rejection::new(
+                Code::BadField,
+                format!(
+                    "check_override is only for codes whose check character is wrong; {} is valid",
+                    r.uscc
+                ),
+            )
+            .into());
+        }
+        (false, false) => {
+            return Err(Rejection::new(
+                Code::BadUscc,
+                format!(
+                    "unified social credit code {} has check character {:?}, expected {expected:?}; \
+                     a regulator may register such a code only with check_override set",
+                    r.uscc,
+                    r.uscc.as_str().chars().last().unwrap_or('?'),
+                ),
+            )
+            .into());
+        }
+        _ => {}
+    }
+    if r.name.is_empty() {
+        return Err(Rejection::new(Code::BadField, "operator name is empty").into());
+    }
+    if tables::operator(s, &r.uscc)?.is_some() {
+        return Err(Rejection::new(
+            Code::AlreadyExists,
+            format!("operator {} is already registered", r.uscc),
+        )
+        .into());
+    }
+    check_fresh_key(s, &r.key)?;
+    tables::put_participant(
+        s,
+        &r.key,
+        &Participant {
+            holder: Holder::Operator(r.uscc.clone()),
+            revoked: false,
+        },
+    )?;
+    let uscc = r.uscc.clone();
+    tables::put_operator(
+        s,
+        &OperatorState {
+            key: r.key,
+            registration: r,
+            registered_by: cx.tx_id,
+            registered_at: cx.block.time,
+            commitment: None,
+            last_inspectors: Vec::new(),
+        },
+    )?;
+    Ok(Effects {
+        tx_id: cx.tx_id,
+        subjects: vec![Subject::Operator(uscc)],
+    })
+}
+
+/// [`InstitutionRegistration`]: a regulator registers a verification institution.
+pub fn register_institution(
+    s: &mut impl State,
+    cx: &Cx<'_>,
+    r: InstitutionRegistration,
+) -> RuleResult {
+    auth::regulator(s, cx)?;
+    if r.authorisation.is_empty() || r.name.is_empty() {
+        return Err(
+            Rejection::new(Code::BadField, "authorisation number and name are required").into(),
+        );
+    }
+    if r.valid_from >= r.valid_until {
+        return Err(Rejection::new(
+            Code::BadPeriod,
+            format!(
+                "validity from {} must precede validity until {}",
+                r.valid_from, r.valid_until
+            ),
+        )
+        .into());
+    }
+    if r.categories.is_empty() {
+        return Err(
+            Rejection::new(Code::BadField, "an institution needs at least one category").into(),
+        );
+    }
+    for (i, c) in r.categories.iter().enumerate() {
+        if r.categories[..i].contains(c) {
+            return Err(
+                Rejection::new(Code::BadField, format!("category {c} is listed twice")).into(),
+            );
+        }
+        if tables::catalogue_item(s, c)?.is_none() {
+            return Err(Rejection::new(
+                Code::NotFound,
+                format!("category {c} is not in the instrument catalogue"),
+            )
+            .into());
+        }
+    }
+    if tables::institution(s, &r.authorisation)?.is_some() {
+        return Err(Rejection::new(
+            Code::AlreadyExists,
+            format!("institution {} is already registered", r.authorisation),
+        )
+        .into());
+    }
+    check_fresh_key(s, &r.key)?;
+    tables::put_participant(
+        s,
+        &r.key,
+        &Participant {
+            holder: Holder::Institution(r.authorisation.clone()),
+            revoked: false,
+        },
+    )?;
+    let auth_no = r.authorisation.to_string();
+    tables::put_institution(
+        s,
+        &InstitutionState {
+            key: r.key,
+            registration: r,
+        },
+    )?;
+    Ok(Effects {
+        tx_id: cx.tx_id,
+        subjects: vec![Subject::Institution(auth_no)],
+    })
+}
+
+/// May the signer manage `key` (rotate or revoke it)? Its owner may; a regulator may manage an
+/// operator's key in its jurisdiction, or an institution's key; a regulator's key is managed
+/// only by that regulator (others go through governance).
+fn may_manage(
+    s: &impl State,
+    cx: &Cx<'_>,
+    key: &PublicKey,
+    holder: &Holder,
+) -> Result<(), ExecError> {
+    if &cx.signer == key {
+        return Ok(());
+    }
+    match holder {
+        Holder::Operator(u) => {
+            auth::regulator_over(s, cx, u)?;
+            Ok(())
+        }
+        Holder::Institution(_) => {
+            auth::regulator(s, cx)?;
+            Ok(())
+        }
+        Holder::Regulator(name) => Err(Rejection::new(
+            Code::NotAuthorised,
+            format!("regulator {name}'s key can be changed only by itself or by governance"),
+        )
+        .into()),
+    }
+}
+
+/// The holder's current key, to keep rotations in step with the holder's record.
+fn current_key(s: &impl State, holder: &Holder) -> Result<Option<PublicKey>, ExecError> {
+    Ok(match holder {
+        Holder::Operator(u) => tables::operator(s, u)?.map(|o| o.key),
+        Holder::Institution(a) => tables::institution(s, a)?.map(|i| i.key),
+        Holder::Regulator(n) => tables::regulator(s, n)?.map(|r| r.key),
+    })
+}
+
+fn holder_subject(holder: &Holder) -> Subject {
+    match holder {
+        Holder::Operator(u) => Subject::Operator(u.clone()),
+        Holder::Institution(a) => Subject::Institution(a.to_string()),
+        Holder::Regulator(n) => Subject::Regulator(n.to_string()),
+    }
+}
+
+/// [`KeyRotation`]: the old key stops signing; the new one takes over the same participant.
+/// Signed by the old key, or by a regulator (which may also recover a revoked operator or
+/// institution key).
+pub fn rotate_key(s: &mut impl State, cx: &Cx<'_>, r: KeyRotation) -> RuleResult {
+    let p = tables::participant(s, &r.old_key)?.ok_or_else(|| {
+        Rejection::new(
+            Code::NotFound,
+            format!("key {} is not registered", r.old_key),
+        )
+    })?;
+    may_manage(s, cx, &r.old_key, &p.holder)?;
+    if current_key(s, &p.holder)? != Some(r.old_key) {
+        return Err(Rejection::new(
+            Code::InvalidState,
+            format!(
+                "key {} is no longer the participant's current key",
+                r.old_key
+            ),
+        )
+        .into());
+    }
+    check_fresh_key(s, &r.new_key)?;
+    tables::put_participant(
+        s,
+        &r.old_key,
+        &Participant {
+            holder: p.holder.clone(),
+            revoked: true,
+        },
+    )?;
+    tables::put_participant(
+        s,
+        &r.new_key,
+        &Participant {
+            holder: p.holder.clone(),
+            revoked: false,
+        },
+    )?;
+    match &p.holder {
+        Holder::Operator(u) => {
+            let mut o = auth::operator(s, u)?;
+            o.key = r.new_key;
+            tables::put_operator(s, &o)?;
+        }
+        Holder::Institution(a) => {
+            if let Some(mut i) = tables::institution(s, a)? {
+                i.key = r.new_key;
+                tables::put_institution(s, &i)?;
+            }
+        }
+        Holder::Regulator(n) => {
+            if let Some(mut g) = tables::regulator(s, n)? {
+                g.key = r.new_key;
+                tables::put_regulator(s, &g)?;
+            }
+        }
+    }
+    Ok(Effects {
+        tx_id: cx.tx_id,
+        subjects: vec![holder_subject(&p.holder)],
+    })
+}
+
+/// [`KeyRevocation`]: the key signs nothing from now on. Signed by the key itself or a
+/// regulator allowed to manage it.
+pub fn revoke_key(s: &mut impl State, cx: &Cx<'_>, r: KeyRevocation) -> RuleResult {
+    let p = tables::participant(s, &r.key)?.ok_or_else(|| {
+        Rejection::new(Code::NotFound, format!("key {} is not registered", r.key))
+    })?;
+    may_manage(s, cx, &r.key, &p.holder)?;
+    if p.revoked {
+        return Err(Rejection::new(
+            Code::InvalidState,
+            format!("key {} is already revoked", r.key),
+        )
+        .into());
+    }
+    tables::put_participant(
+        s,
+        &r.key,
+        &Participant {
+            holder: p.holder.clone(),
+            revoked: true,
+        },
+    )?;
+    Ok(Effects {
+        tx_id: cx.tx_id,
+        subjects: vec![holder_subject(&p.holder)],
+    })
+}

@@ -1,0 +1,227 @@
+//! The state the contracts read and write, as a trait of ordered byte-key reads and writes.
+//!
+//! The node implements [`State`] over RocksDB and the authenticated state tree; tests use
+//! [`MemState`]. Execution always runs on an [`Overlay`], so a rejected record leaves the
+//! underlying state byte-identical: the overlay is simply dropped.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+/// A failure of the storage under the state (a disk error, a corrupt value). Never a reason to
+/// reject a record: the node stops instead, because other nodes would not see the same failure.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("state storage failed: {0}")]
+pub struct StateError(pub String);
+
+/// Key-value pairs in key order, as a prefix scan returns them.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Ordered key-value state.
+pub trait State {
+    /// The value under `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
+    /// Sets `key` to `value`.
+    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError>;
+    /// Removes `key`.
+    fn delete(&mut self, key: &[u8]) -> Result<(), StateError>;
+    /// Every entry whose key starts with `prefix`, in key order.
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError>;
+}
+
+impl<S: State + ?Sized> State for &mut S {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        (**self).get(key)
+    }
+    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError> {
+        (**self).put(key, value)
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<(), StateError> {
+        (**self).delete(key)
+    }
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError> {
+        (**self).scan_prefix(prefix)
+    }
+}
+
+/// An in-memory [`State`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemState {
+    map: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl MemState {
+    /// An empty state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every entry, in key order.
+    pub fn entries(&self) -> &BTreeMap<Vec<u8>, Vec<u8>> {
+        &self.map
+    }
+
+    /// A digest of the whole state (blake3 over length-prefixed keys and values in order): two
+    /// states are byte-identical exactly when their digests are (up to collisions).
+    pub fn digest(&self) -> liangxin_types::Hash {
+        let mut h = liangxin_types::Domain::State.hasher();
+        for (k, v) in &self.map {
+            h.update(&(k.len() as u64).to_le_bytes());
+            h.update(k);
+            h.update(&(v.len() as u64).to_le_bytes());
+            h.update(v);
+        }
+        h.finalize().into()
+    }
+}
+
+/// Keys strictly after every key starting with `prefix`, or `None` if no such bound exists.
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+fn range_of(prefix: &[u8]) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    (
+        Bound::Included(prefix.to_vec()),
+        match prefix_end(prefix) {
+            Some(e) => Bound::Excluded(e),
+            None => Bound::Unbounded,
+        },
+    )
+}
+
+impl State for MemState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(self.map.get(key).cloned())
+    }
+    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError> {
+        self.map.insert(key.to_vec(), value);
+        Ok(())
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<(), StateError> {
+        self.map.remove(key);
+        Ok(())
+    }
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError> {
+        Ok(self
+            .map
+            .range(range_of(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+}
+
+/// Buffered writes over another state. Reads see the buffer first. [`Overlay::commit`] applies
+/// the buffer; dropping the overlay discards it.
+#[derive(Debug)]
+pub struct Overlay<'a, S: State + ?Sized> {
+    base: &'a mut S,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl<'a, S: State + ?Sized> Overlay<'a, S> {
+    /// An empty overlay over `base`.
+    pub fn new(base: &'a mut S) -> Self {
+        Overlay {
+            base,
+            writes: BTreeMap::new(),
+        }
+    }
+
+    /// The buffered writes (`None` = delete), in key order.
+    pub fn writes(&self) -> &BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+        &self.writes
+    }
+
+    /// Applies the buffered writes to the base state.
+    pub fn commit(self) -> Result<(), StateError> {
+        for (k, v) in self.writes {
+            match v {
+                Some(v) => self.base.put(&k, v)?,
+                None => self.base.delete(&k)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<S: State + ?Sized> State for Overlay<'_, S> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        match self.writes.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.base.get(key),
+        }
+    }
+    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError> {
+        self.writes.insert(key.to_vec(), Some(value));
+        Ok(())
+    }
+    fn delete(&mut self, key: &[u8]) -> Result<(), StateError> {
+        self.writes.insert(key.to_vec(), None);
+        Ok(())
+    }
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError> {
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> =
+            self.base.scan_prefix(prefix)?.into_iter().collect();
+        for (k, v) in self.writes.range(range_of(prefix)) {
+            match v {
+                Some(v) => merged.insert(k.clone(), v.clone()),
+                None => merged.remove(k),
+            };
+        }
+        Ok(merged.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlay_buffers_and_commits() {
+        let mut base = MemState::new();
+        base.put(b"a/1", b"x".to_vec()).unwrap();
+        base.put(b"a/2", b"y".to_vec()).unwrap();
+        base.put(b"b/1", b"z".to_vec()).unwrap();
+        let before = base.clone();
+        {
+            let mut o = Overlay::new(&mut base);
+            o.put(b"a/3", b"w".to_vec()).unwrap();
+            o.delete(b"a/1").unwrap();
+            assert_eq!(o.get(b"a/1").unwrap(), None);
+            let keys: Vec<Vec<u8>> = o
+                .scan_prefix(b"a/")
+                .unwrap()
+                .into_iter()
+                .map(|e| e.0)
+                .collect();
+            assert_eq!(keys, vec![b"a/2".to_vec(), b"a/3".to_vec()]);
+            // dropped: nothing happens
+        }
+        assert_eq!(base, before);
+        let mut o = Overlay::new(&mut base);
+        o.put(b"a/3", b"w".to_vec()).unwrap();
+        o.delete(b"a/1").unwrap();
+        o.commit().unwrap();
+        assert_eq!(base.get(b"a/1").unwrap(), None);
+        assert_eq!(base.get(b"a/3").unwrap(), Some(b"w".to_vec()));
+        assert_ne!(base.digest(), before.digest());
+    }
+
+    #[test]
+    fn prefix_scan_edges() {
+        let mut s = MemState::new();
+        s.put(&[0xff, 0xff], vec![1]).unwrap();
+        s.put(&[0xff], vec![2]).unwrap();
+        s.put(&[0xfe, 0xff], vec![3]).unwrap();
+        assert_eq!(s.scan_prefix(&[0xff]).unwrap().len(), 2);
+        assert_eq!(s.scan_prefix(&[0xfe]).unwrap().len(), 1);
+        assert_eq!(s.scan_prefix(&[]).unwrap().len(), 3);
+    }
+}

@@ -1,0 +1,617 @@
+//! Typed tables over [`State`]: every stored entity, its key layout and its encoding (BCS).
+//!
+//! Key layout: an ASCII table name, `/`, then fixed-width or length-prefixed components, so a
+//! prefix scan of one table (or of one operator's rows) never reaches into another.
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `seq/` | signer key (32) | next sequence number (`u64`) |
+//! | `participant/` | key (32) | [`Participant`] |
+//! | `regulator/` | name | [`RegulatorState`] |
+//! | `operator/` | USCC (18) | [`OperatorState`] |
+//! | `region/` | region (6) ‖ USCC (18) | `()` — operators by place, for draws |
+//! | `institution/` | authorisation number | [`InstitutionState`] |
+//! | `instrument/` | canonical [`InstrumentId`] | [`InstrumentState`] |
+//! | `op-instrument/` | USCC (18) ‖ canonical [`InstrumentId`] | `()` |
+//! | `certificate/` | certificate digest (32) | [`CertificateEntry`] |
+//! | `entry/` | tx id (32) | [`EntryMeta`] |
+//! | `fact/` | USCC (18) ‖ tx id (32) | [`CreditFact`] |
+//! | `commitment/` | tx id (32) | [`CommitmentState`] |
+//! | `objection/` | tx id (32) | [`ObjectionState`] |
+//! | `draw/` | tx id (32) | [`DrawResult`] |
+//! | `proposal/` | tx id (32) | [`ProposalState`] |
+//! | `gov-due/` | height (8, big-endian) ‖ tx id (32) | `()` |
+//! | `catalogue/` | code | [`CatalogueItem`] |
+//! | `params` | — | [`RuleParams`] |
+//! | `chain` | — | [`ChainMeta`] |
+
+use liangxin_types::tx::RecordKind;
+use liangxin_types::{Hash, PublicKey, Uscc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::model::*;
+use crate::params::RuleParams;
+use crate::records::*;
+use crate::state::{State, StateError};
+
+fn enc<T: Serialize>(v: &T) -> Result<Vec<u8>, StateError> {
+    bcs::to_bytes(v).map_err(|e| StateError(format!("encode: {e}")))
+}
+
+fn dec<T: DeserializeOwned>(b: &[u8]) -> Result<T, StateError> {
+    bcs::from_bytes(b).map_err(|e| StateError(format!("corrupt state value: {e}")))
+}
+
+/// Reads and decodes a value.
+pub fn get<T: DeserializeOwned>(s: &impl State, key: &[u8]) -> Result<Option<T>, StateError> {
+    s.get(key)?.map(|b| dec(&b)).transpose()
+}
+
+/// Encodes and writes a value.
+pub fn put<T: Serialize>(s: &mut impl State, key: &[u8], v: &T) -> Result<(), StateError> {
+    s.put(key, enc(v)?)
+}
+
+/// Every value under a prefix, decoded, with its key.
+pub fn scan<T: DeserializeOwned>(
+    s: &impl State,
+    prefix: &[u8],
+) -> Result<Vec<(Vec<u8>, T)>, StateError> {
+    s.scan_prefix(prefix)?
+        .into_iter()
+        .map(|(k, v)| Ok((k, dec(&v)?)))
+        .collect()
+}
+
+/// Builds a key from a table name and components.
+pub fn key(table: &str, parts: &[&[u8]]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(table.len() + 1 + parts.iter().map(|p| p.len()).sum::<usize>());
+    k.extend_from_slice(table.as_bytes());
+    k.push(b'/');
+    for p in parts {
+        k.extend_from_slice(p);
+    }
+    k
+}
+
+/// Canonical bytes of an instrument id (length-prefixed fields, so prefix-free).
+pub fn instrument_key(id: &InstrumentId) -> Vec<u8> {
+    // BCS of a struct of a string and two bounded strings never fails.
+    bcs::to_bytes(id).unwrap_or_default()
+}
+
+/// Chain-wide facts fixed at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainMeta {
+    /// The chain id.
+    pub chain_id: liangxin_types::ChainId,
+    /// Hash of the genesis document.
+    pub genesis_hash: Hash,
+}
+
+/// Who holds a key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Holder {
+    /// A regulator, by name.
+    Regulator(ShortText),
+    /// An institution, by authorisation number.
+    Institution(ShortText),
+    /// An operator, by USCC.
+    Operator(Uscc),
+}
+
+impl Holder {
+    /// The holder's role.
+    pub fn role(&self) -> Role {
+        match self {
+            Holder::Regulator(_) => Role::Regulator,
+            Holder::Institution(_) => Role::Institution,
+            Holder::Operator(_) => Role::Operator,
+        }
+    }
+}
+
+/// A registered key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    /// Who holds it.
+    pub holder: Holder,
+    /// Revoked or rotated away: it signs nothing any more.
+    pub revoked: bool,
+}
+
+/// A regulator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegulatorState {
+    /// Name (also its checkpoint-signing name).
+    pub name: ShortText,
+    /// Current key.
+    pub key: PublicKey,
+    /// Where it may act.
+    pub jurisdiction: Jurisdiction,
+    /// Whether it runs a validator.
+    pub validator: bool,
+    /// Removed by governance.
+    pub removed: bool,
+}
+
+/// An operator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorState {
+    /// Its registration (the key field is the key at registration).
+    pub registration: OperatorRegistration,
+    /// Current key.
+    pub key: PublicKey,
+    /// The registration's tx id.
+    pub registered_by: Hash,
+    /// Block time of the registration.
+    pub registered_at: Time,
+    /// The active self-commitment, if any.
+    pub commitment: Option<Hash>,
+    /// Inspectors of its most recent inspection (none inspects it twice in a row in a draw).
+    pub last_inspectors: Vec<ShortText>,
+}
+
+/// A verification institution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionState {
+    /// Its registration.
+    pub registration: InstitutionRegistration,
+    /// Current key.
+    pub key: PublicKey,
+}
+
+/// The latest verification of an instrument.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationSummary {
+    /// The verification record.
+    pub tx: Hash,
+    /// Date verified.
+    pub date: Time,
+    /// Pass or fail.
+    pub passed: bool,
+    /// End of validity (passes only).
+    pub valid_until: Time,
+    /// Certificate digest.
+    pub certificate_digest: Hash,
+    /// Institution's authorisation number.
+    pub institution: ShortText,
+}
+
+/// An instrument's retirement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetirementSummary {
+    /// The retirement record.
+    pub tx: Hash,
+    /// Block time of retirement.
+    pub at: Time,
+    /// Why.
+    pub reason: RetirementReason,
+    /// Replacing instrument, if any.
+    pub replacement: Option<InstrumentId>,
+}
+
+/// An instrument and the facts its status derives from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstrumentState {
+    /// Its registration.
+    pub registration: InstrumentRegistration,
+    /// The registration's tx id.
+    pub registered_by: Hash,
+    /// Block time of registration.
+    pub registered_at: Time,
+    /// The latest verification result.
+    pub last_verification: Option<VerificationSummary>,
+    /// The latest pass.
+    pub last_pass: Option<VerificationSummary>,
+    /// Retirement, if retired.
+    pub retired: Option<RetirementSummary>,
+    /// The instrument this one replaced, if any.
+    pub replaces: Option<InstrumentId>,
+}
+
+/// A certificate on the ledger, found by the digest of its document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateEntry {
+    /// The verification record.
+    pub tx: Hash,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The institution's authorisation number.
+    pub institution: ShortText,
+    /// Certificate number.
+    pub number: ShortText,
+    /// Pass or fail.
+    pub passed: bool,
+    /// Date verified.
+    pub date: Time,
+    /// End of validity.
+    pub valid_until: Time,
+}
+
+/// Metadata of every accepted record, by tx id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryMeta {
+    /// Kind.
+    pub kind: RecordKind,
+    /// Signer key.
+    pub signer: PublicKey,
+    /// The operator the record is about, if any.
+    pub operator: Option<Uscc>,
+    /// Height of the block that holds it.
+    pub height: u64,
+    /// That block's time.
+    pub time: Time,
+}
+
+/// What a credit fact is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FactKind {
+    /// A penalty decision (negative while public).
+    Penalty(Severity),
+    /// An inspection finding (negative for the finding period).
+    Finding(FindingKind),
+    /// A clean inspection (positive for a while).
+    CleanInspection,
+    /// A self-commitment (positive while valid and not withdrawn).
+    Commitment,
+    /// A demonstration-unit commendation (positive while valid and not revoked).
+    Commendation(CommendationLevel),
+}
+
+/// One input of an operator's grade, with the record it comes from and how long it counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditFact {
+    /// The record.
+    pub tx: Hash,
+    /// What it is.
+    pub kind: FactKind,
+    /// Counts from.
+    pub from: Time,
+    /// Counts until (exclusive).
+    pub until: Time,
+    /// Ended early by a withdrawal or revocation record: (record, when).
+    pub ended: Option<(Hash, Time)>,
+    /// Voided by an upheld objection: the decision record.
+    pub voided: Option<Hash>,
+    /// Repaired: (repair record, effective date).
+    pub repaired: Option<(Hash, Time)>,
+}
+
+/// A self-commitment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentState {
+    /// The commitment.
+    pub commitment: SelfCommitment,
+    /// Withdrawal: (record, when).
+    pub withdrawn: Option<(Hash, Time)>,
+    /// Renewed by a later commitment.
+    pub renewed_by: Option<Hash>,
+}
+
+/// An objection and its decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionState {
+    /// The objection.
+    pub objection: Objection,
+    /// The objecting operator.
+    pub operator: Uscc,
+    /// The decision: (record, upheld).
+    pub decision: Option<(Hash, bool)>,
+}
+
+/// One selected target of a draw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawTarget {
+    /// The operator.
+    pub operator: Uscc,
+    /// Its grade at draw time.
+    pub grade: Grade,
+    /// Its inspectors.
+    pub inspectors: Vec<ShortText>,
+}
+
+/// A random draw's result, recomputable from `request`, `seed` and the candidates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawResult {
+    /// The request.
+    pub request: RandomDrawRequest,
+    /// The seed (from the block that holds the request).
+    pub seed: Hash,
+    /// Height of that block.
+    pub height: u64,
+    /// Candidates per grade (A–D) at draw time.
+    pub candidates: [u32; 4],
+    /// The selection, in draw order.
+    pub targets: Vec<DrawTarget>,
+}
+
+/// Where a governance proposal stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProposalStatus {
+    /// Collecting approvals.
+    Pending,
+    /// Approved by a quorum; applies at its effective height.
+    Approved,
+    /// Applied.
+    Applied,
+    /// Expired without a quorum.
+    Expired,
+}
+
+/// A governance proposal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalState {
+    /// The proposal.
+    pub proposal: GovernanceProposal,
+    /// Regulators (by name) that approved, proposer first.
+    pub approvals: Vec<ShortText>,
+    /// Status.
+    pub status: ProposalStatus,
+}
+
+/// Typed accessors. Each returns `Ok(None)` for absent rows and `Err` only for storage failure.
+pub mod tables {
+    use super::*;
+
+    /// Next expected sequence number of `signer` (0 if it never signed).
+    pub fn next_seq(s: &impl State, signer: &PublicKey) -> Result<u64, StateError> {
+        Ok(get(s, &key("seq", &[signer.as_bytes()]))?.unwrap_or(0))
+    }
+    /// Sets the next expected sequence number of `signer`.
+    pub fn set_next_seq(s: &mut impl State, signer: &PublicKey, n: u64) -> Result<(), StateError> {
+        put(s, &key("seq", &[signer.as_bytes()]), &n)
+    }
+
+    /// The participant holding `k`.
+    pub fn participant(s: &impl State, k: &PublicKey) -> Result<Option<Participant>, StateError> {
+        get(s, &key("participant", &[k.as_bytes()]))
+    }
+    /// Writes a participant.
+    pub fn put_participant(
+        s: &mut impl State,
+        k: &PublicKey,
+        p: &Participant,
+    ) -> Result<(), StateError> {
+        put(s, &key("participant", &[k.as_bytes()]), p)
+    }
+
+    /// A regulator by name.
+    pub fn regulator(s: &impl State, name: &str) -> Result<Option<RegulatorState>, StateError> {
+        get(s, &key("regulator", &[name.as_bytes()]))
+    }
+    /// Writes a regulator.
+    pub fn put_regulator(s: &mut impl State, r: &RegulatorState) -> Result<(), StateError> {
+        put(s, &key("regulator", &[r.name.as_bytes()]), r)
+    }
+    /// Every regulator (removed ones included), by name.
+    pub fn regulators(s: &impl State) -> Result<Vec<RegulatorState>, StateError> {
+        Ok(scan(s, &key("regulator", &[]))?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect())
+    }
+
+    /// An operator.
+    pub fn operator(s: &impl State, u: &Uscc) -> Result<Option<OperatorState>, StateError> {
+        get(s, &key("operator", &[u.as_str().as_bytes()]))
+    }
+    /// Writes an operator (and its region index row).
+    pub fn put_operator(s: &mut impl State, o: &OperatorState) -> Result<(), StateError> {
+        let u = o.registration.uscc.as_str().as_bytes();
+        put(s, &key("operator", &[u]), o)?;
+        put(
+            s,
+            &key("region", &[o.registration.region.as_str().as_bytes(), u]),
+            &(),
+        )
+    }
+    /// USCCs of the operators whose region starts with `prefix`, in (region, USCC) order.
+    pub fn operators_in(s: &impl State, prefix: &str) -> Result<Vec<Uscc>, StateError> {
+        let rows = s.scan_prefix(&key("region", &[prefix.as_bytes()]))?;
+        rows.into_iter()
+            .map(|(k, _)| {
+                let code = k.get(k.len().saturating_sub(18)..).unwrap_or_default();
+                let code = std::str::from_utf8(code).map_err(|e| StateError(e.to_string()))?;
+                Uscc::parse_override(code).map_err(|e| StateError(e.to_string()))
+            })
+            .collect()
+    }
+
+    /// An institution.
+    pub fn institution(s: &impl State, auth: &str) -> Result<Option<InstitutionState>, StateError> {
+        get(s, &key("institution", &[auth.as_bytes()]))
+    }
+    /// Writes an institution.
+    pub fn put_institution(s: &mut impl State, i: &InstitutionState) -> Result<(), StateError> {
+        put(
+            s,
+            &key("institution", &[i.registration.authorisation.as_bytes()]),
+            i,
+        )
+    }
+
+    /// An instrument.
+    pub fn instrument(
+        s: &impl State,
+        id: &InstrumentId,
+    ) -> Result<Option<InstrumentState>, StateError> {
+        get(s, &key("instrument", &[&instrument_key(id)]))
+    }
+    /// Writes an instrument (and its owner index row).
+    pub fn put_instrument(s: &mut impl State, i: &InstrumentState) -> Result<(), StateError> {
+        let id = &i.registration.instrument;
+        let ik = instrument_key(id);
+        put(s, &key("instrument", &[&ik]), i)?;
+        put(
+            s,
+            &key("op-instrument", &[id.owner.as_str().as_bytes(), &ik]),
+            &(),
+        )
+    }
+    /// Every instrument of an operator.
+    pub fn instruments_of(s: &impl State, u: &Uscc) -> Result<Vec<InstrumentState>, StateError> {
+        let prefix = key("op-instrument", &[u.as_str().as_bytes()]);
+        let rows = s.scan_prefix(&prefix)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (k, _) in rows {
+            let ik = k.get(prefix.len()..).unwrap_or_default();
+            if let Some(i) = get(s, &key("instrument", &[ik]))? {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A certificate by document digest.
+    pub fn certificate(
+        s: &impl State,
+        digest: &Hash,
+    ) -> Result<Option<CertificateEntry>, StateError> {
+        get(s, &key("certificate", &[digest.as_bytes()]))
+    }
+    /// Writes a certificate.
+    pub fn put_certificate(
+        s: &mut impl State,
+        digest: &Hash,
+        c: &CertificateEntry,
+    ) -> Result<(), StateError> {
+        put(s, &key("certificate", &[digest.as_bytes()]), c)
+    }
+
+    /// Metadata of an accepted record.
+    pub fn entry(s: &impl State, tx: &Hash) -> Result<Option<EntryMeta>, StateError> {
+        get(s, &key("entry", &[tx.as_bytes()]))
+    }
+    /// Writes a record's metadata.
+    pub fn put_entry(s: &mut impl State, tx: &Hash, e: &EntryMeta) -> Result<(), StateError> {
+        put(s, &key("entry", &[tx.as_bytes()]), e)
+    }
+
+    /// One credit fact.
+    pub fn fact(s: &impl State, u: &Uscc, tx: &Hash) -> Result<Option<CreditFact>, StateError> {
+        get(s, &key("fact", &[u.as_str().as_bytes(), tx.as_bytes()]))
+    }
+    /// Writes a credit fact.
+    pub fn put_fact(s: &mut impl State, u: &Uscc, f: &CreditFact) -> Result<(), StateError> {
+        put(
+            s,
+            &key("fact", &[u.as_str().as_bytes(), f.tx.as_bytes()]),
+            f,
+        )
+    }
+    /// Every credit fact of an operator (in tx-id order).
+    pub fn facts_of(s: &impl State, u: &Uscc) -> Result<Vec<CreditFact>, StateError> {
+        Ok(scan(s, &key("fact", &[u.as_str().as_bytes()]))?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect())
+    }
+
+    /// A self-commitment.
+    pub fn commitment(s: &impl State, tx: &Hash) -> Result<Option<CommitmentState>, StateError> {
+        get(s, &key("commitment", &[tx.as_bytes()]))
+    }
+    /// Writes a self-commitment.
+    pub fn put_commitment(
+        s: &mut impl State,
+        tx: &Hash,
+        c: &CommitmentState,
+    ) -> Result<(), StateError> {
+        put(s, &key("commitment", &[tx.as_bytes()]), c)
+    }
+
+    /// An objection.
+    pub fn objection(s: &impl State, tx: &Hash) -> Result<Option<ObjectionState>, StateError> {
+        get(s, &key("objection", &[tx.as_bytes()]))
+    }
+    /// Writes an objection.
+    pub fn put_objection(
+        s: &mut impl State,
+        tx: &Hash,
+        o: &ObjectionState,
+    ) -> Result<(), StateError> {
+        put(s, &key("objection", &[tx.as_bytes()]), o)
+    }
+
+    /// A draw result.
+    pub fn draw(s: &impl State, tx: &Hash) -> Result<Option<DrawResult>, StateError> {
+        get(s, &key("draw", &[tx.as_bytes()]))
+    }
+    /// Writes a draw result.
+    pub fn put_draw(s: &mut impl State, tx: &Hash, d: &DrawResult) -> Result<(), StateError> {
+        put(s, &key("draw", &[tx.as_bytes()]), d)
+    }
+
+    /// A governance proposal.
+    pub fn proposal(s: &impl State, tx: &Hash) -> Result<Option<ProposalState>, StateError> {
+        get(s, &key("proposal", &[tx.as_bytes()]))
+    }
+    /// Writes a governance proposal.
+    pub fn put_proposal(
+        s: &mut impl State,
+        tx: &Hash,
+        p: &ProposalState,
+    ) -> Result<(), StateError> {
+        put(s, &key("proposal", &[tx.as_bytes()]), p)
+    }
+    /// Schedules a proposal to apply at `height`.
+    pub fn schedule_governance(
+        s: &mut impl State,
+        height: u64,
+        tx: &Hash,
+    ) -> Result<(), StateError> {
+        put(
+            s,
+            &key("gov-due", &[&height.to_be_bytes(), tx.as_bytes()]),
+            &(),
+        )
+    }
+    /// Proposals scheduled at exactly `height`; removes their schedule rows.
+    pub fn take_due_governance(s: &mut impl State, height: u64) -> Result<Vec<Hash>, StateError> {
+        let prefix = key("gov-due", &[&height.to_be_bytes()]);
+        let rows = s.scan_prefix(&prefix)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (k, _) in rows {
+            let h = k.get(prefix.len()..).unwrap_or_default();
+            out.push(Hash::from_slice(h).map_err(|e| StateError(e.to_string()))?);
+            s.delete(&k)?;
+        }
+        Ok(out)
+    }
+
+    /// A catalogue item.
+    pub fn catalogue_item(s: &impl State, code: &str) -> Result<Option<CatalogueItem>, StateError> {
+        get(s, &key("catalogue", &[code.as_bytes()]))
+    }
+    /// Writes a catalogue item.
+    pub fn put_catalogue_item(s: &mut impl State, c: &CatalogueItem) -> Result<(), StateError> {
+        put(s, &key("catalogue", &[c.code.as_bytes()]), c)
+    }
+    /// The whole catalogue.
+    pub fn catalogue(s: &impl State) -> Result<Vec<CatalogueItem>, StateError> {
+        Ok(scan(s, &key("catalogue", &[]))?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect())
+    }
+
+    /// The rule parameters (defaults before genesis writes them).
+    pub fn params(s: &impl State) -> Result<RuleParams, StateError> {
+        Ok(get(s, b"params")?.unwrap_or_default())
+    }
+    /// Writes the rule parameters.
+    pub fn put_params(s: &mut impl State, p: &RuleParams) -> Result<(), StateError> {
+        put(s, b"params", p)
+    }
+
+    /// Chain metadata (written at genesis).
+    pub fn chain(s: &impl State) -> Result<Option<ChainMeta>, StateError> {
+        get(s, b"chain")
+    }
+    /// Writes chain metadata.
+    pub fn put_chain(s: &mut impl State, c: &ChainMeta) -> Result<(), StateError> {
+        put(s, b"chain", c)
+    }
+}
