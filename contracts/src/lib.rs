@@ -5,6 +5,7 @@
 )]
 
 pub mod auth;
+pub mod catalogue;
 pub mod commitments;
 pub mod credit;
 pub mod draws;
@@ -20,6 +21,7 @@ pub mod registry;
 pub mod rejection;
 pub mod state;
 pub mod store;
+pub mod testkit;
 
 use liangxin_types::encoding::Canonical;
 use liangxin_types::tx::SignedTx;

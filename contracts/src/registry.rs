@@ -315,3 +315,231 @@ pub fn revoke_key(s: &mut impl State, cx: &Cx<'_>, r: KeyRevocation) -> RuleResu
         subjects: vec![holder_subject(&p.holder)],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Region, Sector};
+    use crate::testkit::{Ledger, text};
+    use liangxin_types::{SigningKey, Uscc};
+
+    fn reg(
+        uscc: &str,
+        region: &str,
+        key: &SigningKey,
+        check_override: bool,
+    ) -> OperatorRegistration {
+        OperatorRegistration {
+            uscc: Uscc::parse_override(uscc).unwrap(),
+            name: text("福州市某加油站"),
+            region: Region::new(region).unwrap(),
+            sector: crate::model::Sector::FuelStation,
+            key: key.public_key(),
+            check_override,
+        }
+    }
+
+    fn code(e: ExecError) -> Code {
+        match e {
+            ExecError::Rejected(r) => r.code,
+            ExecError::State(e) => panic!("storage error {e}"),
+        }
+    }
+
+    #[test]
+    fn operator_registration_rules() {
+        let mut l = Ledger::new();
+        let fj = l.fujian();
+        let op = SigningKey::dev("op");
+        let before = l.digest();
+        // wrong check character: rejected, naming the expected one, state unchanged
+        let e = l
+            .submit(&fj, reg("91350100M000100Y4X", "350100", &op, false))
+            .unwrap_err();
+        let ExecError::Rejected(r) = e else { panic!() };
+        assert_eq!(r.code, Code::BadUscc);
+        assert!(r.message.contains("expected '3'"), "{}", r.message);
+        assert_eq!(l.digest(), before);
+        // outside the regulator's jurisdiction
+        let e = l
+            .submit(&fj, reg("91110108551385082Q", "110108", &op, false))
+            .unwrap_err();
+        assert_eq!(code(e), Code::NotAuthorised);
+        // override on a valid code is refused
+        let e = l
+            .submit(&fj, reg("91350100M000100Y43", "350100", &op, true))
+            .unwrap_err();
+        assert_eq!(code(e), Code::BadField);
+        assert_eq!(l.digest(), before);
+        // accepted
+        l.submit(&fj, reg("91350100M000100Y43", "350100", &op, false))
+            .unwrap();
+        // duplicate
+        let op2 = SigningKey::dev("op2");
+        let e = l
+            .submit(&fj, reg("91350100M000100Y43", "350100", &op2, false))
+            .unwrap_err();
+        assert_eq!(code(e), Code::AlreadyExists);
+        // key reuse
+        let e = l
+            .submit(&fj, reg("91350200776049653A", "350200", &op, false))
+            .unwrap_err();
+        assert_eq!(code(e), Code::BadKey);
+        // override admits a bad code and is recorded
+        l.submit(&fj, reg("91350200776049653B", "350200", &op2, true))
+            .unwrap();
+        let o = tables::operator(
+            &l.state,
+            &Uscc::parse_override("91350200776049653B").unwrap(),
+        )
+        .unwrap()
+        .unwrap();
+        assert!(o.registration.check_override);
+    }
+
+    #[test]
+    fn signer_checks_come_first() {
+        let mut l = Ledger::new();
+        let fj = l.fujian();
+        let op = l
+            .register_operator("91350100M000100Y43", "某商店", "350100", Sector::Shop)
+            .unwrap();
+        // unknown signer
+        let stranger = SigningKey::dev("stranger");
+        let e = l
+            .submit(
+                &stranger,
+                reg("91350200776049653A", "350200", &stranger, false),
+            )
+            .unwrap_err();
+        assert_eq!(code(e), Code::UnknownSigner);
+        // wrong role: an operator registering an operator
+        let k = SigningKey::dev("k");
+        let e = l
+            .submit(&op, reg("91350200776049653A", "350200", &k, false))
+            .unwrap_err();
+        assert_eq!(code(e), Code::WrongRole);
+        // replay: the same signed record twice
+        let tx = l
+            .sign(
+                &fj,
+                1,
+                &reg("91350200776049653A", "350200", &k, false).into(),
+            )
+            .unwrap();
+        l.execute(&tx).unwrap();
+        let before = l.digest();
+        let e = l.execute(&tx).unwrap_err();
+        assert_eq!(code(e), Code::BadSequence);
+        assert_eq!(l.digest(), before);
+        // a gap
+        let tx = l
+            .sign(
+                &fj,
+                9,
+                &reg("91110108551385082Q", "350100", &SigningKey::dev("z"), false).into(),
+            )
+            .unwrap();
+        assert_eq!(code(l.execute(&tx).unwrap_err()), Code::BadSequence);
+    }
+
+    #[test]
+    fn rotation_and_revocation() {
+        let mut l = Ledger::new();
+        let op = l
+            .register_operator("91350100M000100Y43", "某商店", "350100", Sector::Shop)
+            .unwrap();
+        let new = SigningKey::dev("new key");
+        l.submit(
+            &op,
+            KeyRotation {
+                old_key: op.public_key(),
+                new_key: new.public_key(),
+            },
+        )
+        .unwrap();
+        // the old key signs nothing now
+        let e = l
+            .submit(
+                &op,
+                KeyRevocation {
+                    key: new.public_key(),
+                    reason: text("x"),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(code(e), Code::RevokedKey);
+        // the Beijing regulator may not manage a Fujian operator's key
+        let bj = l.beijing();
+        let e = l
+            .submit(
+                &bj,
+                KeyRevocation {
+                    key: new.public_key(),
+                    reason: text("x"),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(code(e), Code::NotAuthorised);
+        // the Fujian regulator may; then the key is dead
+        let fj = l.fujian();
+        l.submit(
+            &fj,
+            KeyRevocation {
+                key: new.public_key(),
+                reason: text("lost"),
+            },
+        )
+        .unwrap();
+        let e = l
+            .submit(
+                &new,
+                KeyRevocation {
+                    key: new.public_key(),
+                    reason: text("x"),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(code(e), Code::RevokedKey);
+        // and the regulator can recover the operator with a fresh key
+        let newer = SigningKey::dev("newer key");
+        l.submit(
+            &fj,
+            KeyRotation {
+                old_key: new.public_key(),
+                new_key: newer.public_key(),
+            },
+        )
+        .unwrap();
+        let o = tables::operator(&l.state, &Uscc::parse("91350100M000100Y43").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.key, newer.public_key());
+        // a regulator's key cannot be changed by another regulator
+        let e = l
+            .submit(
+                &bj,
+                KeyRevocation {
+                    key: fj.public_key(),
+                    reason: text("x"),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(code(e), Code::NotAuthorised);
+    }
+
+    #[test]
+    fn institutions_need_catalogue_categories() {
+        let mut l = Ledger::new();
+        l.register_institution("闽计检(2026)001", &["9.1", "5.1"])
+            .unwrap();
+        let e = l
+            .register_institution("闽计检(2026)002", &["99.9"])
+            .unwrap_err();
+        assert_eq!(code(e), Code::NotFound);
+        let e = l
+            .register_institution("闽计检(2026)001", &["9.1"])
+            .unwrap_err();
+        assert_eq!(code(e), Code::AlreadyExists);
+    }
+}
