@@ -15,6 +15,7 @@ use ed25519_dalek::{Signer, VerifyingKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
+use crate::error::fixed;
 
 /// Length of a public key in bytes.
 pub const PUBLIC_KEY_LEN: usize = 32;
@@ -114,12 +115,7 @@ impl PublicKey {
 
     /// Decodes from a slice that must be 32 bytes long.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
-        let arr: [u8; PUBLIC_KEY_LEN] = bytes.try_into().map_err(|_| Error::Length {
-            what: "public key",
-            expected: PUBLIC_KEY_LEN,
-            got: bytes.len(),
-        })?;
-        Self::from_bytes(&arr)
+        Self::from_bytes(&fixed(bytes, "public key")?)
     }
 
     /// Parses 64 hex digits.
@@ -225,12 +221,7 @@ impl Signature {
 
     /// Decodes from a slice that must be 64 bytes long.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
-        let arr: [u8; SIGNATURE_LEN] = bytes.try_into().map_err(|_| Error::Length {
-            what: "signature",
-            expected: SIGNATURE_LEN,
-            got: bytes.len(),
-        })?;
-        Self::from_bytes(&arr)
+        Self::from_bytes(&fixed(bytes, "signature")?)
     }
 
     /// Parses 128 hex digits.

@@ -83,3 +83,12 @@ pub enum Error {
     #[error("checkpoint note: {0}")]
     Note(String),
 }
+
+/// Copies `bytes` into an array of exactly `N` bytes, or names `what` and both lengths.
+pub(crate) fn fixed<const N: usize>(bytes: &[u8], what: &'static str) -> Result<[u8; N], Error> {
+    bytes.try_into().map_err(|_| Error::Length {
+        what,
+        expected: N,
+        got: bytes.len(),
+    })
+}

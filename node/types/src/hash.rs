@@ -35,12 +35,7 @@ impl Hash {
 
     /// Copies from a slice that must be exactly 32 bytes long.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
-        let arr: [u8; HASH_LEN] = bytes.try_into().map_err(|_| Error::Length {
-            what: "hash",
-            expected: HASH_LEN,
-            got: bytes.len(),
-        })?;
-        Ok(Hash(arr))
+        Ok(Hash(crate::error::fixed(bytes, "hash")?))
     }
 
     /// Lowercase hex.
