@@ -285,6 +285,7 @@ pub struct Exclusion {
 
 /// What a governance proposal changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GovernanceAction {
     /// Add a regulator (and, if `validator`, a validator).
     AddRegulator {

@@ -245,3 +245,193 @@ impl Ledger {
 fn test_chain() -> ChainId {
     ChainId::new("liangxin-test").expect("the test chain id is valid")
 }
+
+/// One realistic example of every record kind, in [`Record::KINDS`] order: used by the
+/// conformance vectors and the documentation.
+pub fn example_records() -> Vec<Record> {
+    use crate::model::*;
+    use crate::records::*;
+    use liangxin_types::encoding::BoundedVec;
+    let uscc = |s: &str| Uscc::parse_override(s).unwrap_or_else(|_| unreachable_uscc());
+    let station = uscc("91350100M000100Y43");
+    let dispenser = InstrumentId {
+        owner: station.clone(),
+        category: text("9.1"),
+        serial: text("FD-0042"),
+    };
+    let t = |days: u64| START.plus(days * DAY);
+    let h = |label: &str| Domain::Document.hash(label.as_bytes());
+    let key = |label: &str| SigningKey::dev(label).public_key();
+    vec![
+        OperatorRegistration {
+            uscc: station.clone(),
+            name: text("福州市鼓楼区某加油站有限公司"),
+            region: Region::new("350102").unwrap_or_else(|_| unreachable_uscc()),
+            sector: Sector::FuelStation,
+            key: key("operator 91350100M000100Y43"),
+            check_override: false,
+        }
+        .into(),
+        InstitutionRegistration {
+            authorisation: text("(闽)法计(2026)01001号"),
+            name: text("福建省计量科学研究院"),
+            categories: BoundedVec::new(vec![text("9.1"), text("5.1")]).unwrap_or_default(),
+            key: key("institution fj-nim"),
+            valid_from: t(0),
+            valid_until: t(5 * 365),
+        }
+        .into(),
+        KeyRotation {
+            old_key: key("operator 91350100M000100Y43"),
+            new_key: key("operator 91350100M000100Y43 v2"),
+        }
+        .into(),
+        KeyRevocation {
+            key: key("operator 91350100M000100Y43 v2"),
+            reason: text("设备丢失"),
+        }
+        .into(),
+        SelfCommitment {
+            uscc: station.clone(),
+            template_version: 1,
+            pledge_digest: h("诚信计量承诺书 v1"),
+            valid_from: t(1),
+            valid_until: t(366),
+            posted_at: text("营业大厅入口"),
+            hotline: text("12315"),
+            renews: None,
+        }
+        .into(),
+        CommitmentWithdrawal {
+            commitment: h("commitment tx"),
+            reason: text("经营范围变更"),
+        }
+        .into(),
+        InstrumentRegistration {
+            instrument: dispenser.clone(),
+            usage: InstrumentUse::TradeSettlement,
+            model: text("DJY-222A"),
+            accuracy_class: text("0.3"),
+            range: text("5-60 L/min"),
+            manufacturer: text("某加油机制造有限公司"),
+            location: text("3号岛"),
+            mode: VerificationMode::Periodic,
+        }
+        .into(),
+        InstrumentRetirement {
+            instrument: dispenser.clone(),
+            reason: RetirementReason::Inaccurate,
+            replacement: Some(InstrumentId {
+                serial: text("FD-0043"),
+                ..dispenser.clone()
+            }),
+        }
+        .into(),
+        VerificationResult {
+            instrument: dispenser.clone(),
+            date: t(10),
+            passed: true,
+            certificate_number: text("闽检字〔2026〕第0001号"),
+            certificate_digest: h("DCC 0001"),
+            certificate_uri: Some(text("https://dcc.example.invalid/0001.xml")),
+            valid_until: t(10 + 182),
+            regulation: text("JJG 443-2023"),
+        }
+        .into(),
+        InspectionResult {
+            target: station.clone(),
+            draw: Some(h("draw tx")),
+            inspectors: BoundedVec::new(vec![text("FJ-INS-007"), text("FJ-INS-019")])
+                .unwrap_or_default(),
+            date: t(40),
+            items_checked: 4,
+            findings: BoundedVec::new(vec![Finding {
+                kind: FindingKind::CheatingDevice,
+                instrument: Some(dispenser.clone()),
+                note: text("主板加装作弊芯片"),
+            }])
+            .unwrap_or_default(),
+            outcome: InspectionOutcome::CaseOpened,
+            report_digest: h("report 2026-040"),
+        }
+        .into(),
+        PenaltyDecision {
+            target: station.clone(),
+            decision_number: text("榕市监罚〔2026〕12号"),
+            violation: text("使用作弊装置"),
+            severity: Severity::Serious,
+            date: t(60),
+            public_until: t(60 + 3 * 365),
+        }
+        .into(),
+        Commendation {
+            target: station.clone(),
+            level: CommendationLevel::Provincial,
+            awarded: t(5),
+            valid_until: t(5 + 3 * 365),
+        }
+        .into(),
+        CommendationRevocation {
+            commendation: h("commendation tx"),
+            reason: text("发现使用作弊装置"),
+        }
+        .into(),
+        Objection {
+            record: h("inspection tx"),
+            reason: text("作弊芯片系设备厂家出厂预装"),
+        }
+        .into(),
+        ObjectionDecision {
+            objection: h("objection tx"),
+            upheld: false,
+            reason: text("经调查，异议不成立"),
+        }
+        .into(),
+        CreditRepair {
+            record: h("penalty tx"),
+            date: t(500),
+            basis: text("已整改并履行处罚决定"),
+        }
+        .into(),
+        RandomDrawRequest {
+            jurisdiction: Jurisdiction::new("3501").unwrap_or_else(|_| Jurisdiction::national()),
+            sectors: BoundedVec::new(vec![Sector::FuelStation]).unwrap_or_default(),
+            inspectors: BoundedVec::new(
+                ["FJ-INS-007", "FJ-INS-019", "FJ-INS-023", "FJ-INS-031"]
+                    .iter()
+                    .map(|s| text(s))
+                    .collect(),
+            )
+            .unwrap_or_default(),
+            exclusions: BoundedVec::new(vec![Exclusion {
+                inspector: text("FJ-INS-023"),
+                operator: station.clone(),
+            }])
+            .unwrap_or_default(),
+            inspectors_per_target: 2,
+            label: text("2026年第四季度加油机专项检查"),
+        }
+        .into(),
+        GovernanceProposal {
+            action: GovernanceAction::AddRegulator {
+                name: text("xiamen-amr"),
+                key: key("xiamen-amr"),
+                jurisdiction: Jurisdiction::new("3502")
+                    .unwrap_or_else(|_| Jurisdiction::national()),
+                validator: true,
+            },
+            effective_height: 1_000,
+            expires_height: 900,
+        }
+        .into(),
+        GovernanceApproval {
+            proposal: h("proposal tx"),
+        }
+        .into(),
+    ]
+}
+
+#[allow(clippy::panic)]
+fn unreachable_uscc<T>() -> T {
+    panic!("example values are valid")
+}
