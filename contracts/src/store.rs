@@ -18,6 +18,8 @@
 //! | `fact/` | USCC (18) ‖ tx id (32) | [`CreditFact`] |
 //! | `commitment/` | tx id (32) | [`CommitmentState`] |
 //! | `objection/` | tx id (32) | [`ObjectionState`] |
+//! | `record-objection/` | record tx id (32) ‖ objection tx id (32) | `()` — objections by record |
+//! | `penalty/` | USCC (18) ‖ tx id (32) | [`PenaltyDecision`] |
 //! | `draw/` | tx id (32) | [`DrawResult`] |
 //! | `proposal/` | tx id (32) | [`ProposalState`] |
 //! | `gov-due/` | height (8, big-endian) ‖ tx id (32) | `()` |
@@ -252,6 +254,10 @@ pub enum FactKind {
     Penalty(Severity),
     /// An inspection finding (negative for the finding period).
     Finding(FindingKind),
+    /// Every finding of one inspection, in record order, one entry per finding (negative for
+    /// the finding period; each entry counts its own points). One inspection is one fact, so
+    /// the fact key `fact/<uscc>/<tx id>` stays unique.
+    Findings(Vec<FindingKind>),
     /// A clean inspection (positive for a while).
     CleanInspection,
     /// A self-commitment (positive while valid and not withdrawn).
@@ -323,6 +329,8 @@ pub struct DrawResult {
     pub height: u64,
     /// Candidates per grade (A–D) at draw time.
     pub candidates: [u32; 4],
+    /// The sample rates per grade (A–D, parts per million) in force at draw time.
+    pub sample_rates_ppm: [u32; 4],
     /// The selection, in draw order.
     pub targets: Vec<DrawTarget>,
 }
@@ -338,6 +346,9 @@ pub enum ProposalStatus {
     Applied,
     /// Expired without a quorum.
     Expired,
+    /// Approved, but no longer applicable at its effective height (e.g. the name or key was
+    /// taken meanwhile, or removal would leave no regulator): nothing changed.
+    Failed,
 }
 
 /// A governance proposal.
@@ -533,6 +544,71 @@ pub mod tables {
         o: &ObjectionState,
     ) -> Result<(), StateError> {
         put(s, &key("objection", &[tx.as_bytes()]), o)
+    }
+
+    /// Records that an objection was filed against `record`.
+    pub fn put_record_objection(
+        s: &mut impl State,
+        record: &Hash,
+        objection: &Hash,
+    ) -> Result<(), StateError> {
+        put(
+            s,
+            &key(
+                "record-objection",
+                &[record.as_bytes(), objection.as_bytes()],
+            ),
+            &(),
+        )
+    }
+    /// Every objection filed against `record` (in objection tx-id order).
+    pub fn objections_to(s: &impl State, record: &Hash) -> Result<Vec<Hash>, StateError> {
+        let prefix = key("record-objection", &[record.as_bytes()]);
+        s.scan_prefix(&prefix)?
+            .into_iter()
+            .map(|(k, _)| {
+                let h = k.get(prefix.len()..).unwrap_or_default();
+                Hash::from_slice(h).map_err(|e| StateError(e.to_string()))
+            })
+            .collect()
+    }
+
+    /// A penalty decision of operator `u`, by its tx id.
+    pub fn penalty(
+        s: &impl State,
+        u: &Uscc,
+        tx: &Hash,
+    ) -> Result<Option<PenaltyDecision>, StateError> {
+        get(s, &key("penalty", &[u.as_str().as_bytes(), tx.as_bytes()]))
+    }
+    /// Writes a penalty decision under its tx id.
+    pub fn put_penalty(
+        s: &mut impl State,
+        tx: &Hash,
+        p: &PenaltyDecision,
+    ) -> Result<(), StateError> {
+        put(
+            s,
+            &key("penalty", &[p.target.as_str().as_bytes(), tx.as_bytes()]),
+            p,
+        )
+    }
+    /// Every penalty decision of operator `u`, with its tx id (in tx-id order).
+    pub fn penalties_of(
+        s: &impl State,
+        u: &Uscc,
+    ) -> Result<Vec<(Hash, PenaltyDecision)>, StateError> {
+        let prefix = key("penalty", &[u.as_str().as_bytes()]);
+        scan::<PenaltyDecision>(s, &prefix)?
+            .into_iter()
+            .map(|(k, v)| {
+                let h = k.get(prefix.len()..).unwrap_or_default();
+                Ok((
+                    Hash::from_slice(h).map_err(|e| StateError(e.to_string()))?,
+                    v,
+                ))
+            })
+            .collect()
     }
 
     /// A draw result.
