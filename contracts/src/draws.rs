@@ -1,20 +1,25 @@
 //! Random inspection draws (双随机): which operators are inspected, and by whom.
 //!
-//! A regulator signs a [`RandomDrawRequest`]; the ledger, not the regulator, computes the
-//! selection from the seed of the block that holds the request and stores it as a
-//! [`DrawResult`] under the request's tx id. Anyone can recompute the selection with
-//! [`compute_selection`] from the stored result and the candidates at draw time.
+//! A regulator signs a [`RandomDrawRequest`]. When the block holding it executes, the request
+//! is checked, the candidates are graded and the request is kept as pending together with that
+//! candidates snapshot. At the start of the **next** block ([`resolve_pending`], called from
+//! [`crate::begin_block`]) the ledger, not the regulator, computes the selection from that next
+//! block's seed and stores it as a [`DrawResult`] under the request's tx id. So the request and
+//! the candidates are fixed before anyone — the requester, or the proposer of the block that
+//! holds the request — can know the seed. Anyone can recompute the selection with
+//! [`compute_selection`] from the stored result and the candidates at request time.
 //!
 //! # The algorithm (normative: another implementation must reproduce it bit for bit)
 //!
 //! **Candidates.** The operators whose region starts with the request's jurisdiction, in
 //! (region, USCC) order ([`tables::operators_in`]), restricted to the request's sectors if any
-//! are listed. Each is graded with [`credit::grade`] at the block's time. `C_g` is the
+//! are listed, as they stand when the block holding the request executes it. Each is graded
+//! with [`credit::grade`] at that block's time. `C_g` is the
 //! subsequence of candidates of grade `g`, in that order.
 //!
 //! **Seed.** `draw_seed = blake3_derive_key("liangxin 2026-11 seed", block_seed ‖ tx_id)`
-//! ([`Domain::Seed`], both parts 32 bytes), see [`draw_seed`]. It is stored in
-//! [`DrawResult::seed`].
+//! ([`Domain::Seed`], both parts 32 bytes), see [`draw_seed`], where `block_seed` is the seed
+//! of the block **after** the one holding the request. It is stored in [`DrawResult::seed`].
 //!
 //! **Stream.** The output of BLAKE3 in keyed mode, key = `draw_seed`, over the empty message,
 //! extended with the XOF (`blake3::Hasher::new_keyed(seed).finalize_xof()`), read from offset
@@ -52,29 +57,27 @@
 //!
 //! # What a malicious party can still do, and what limits it
 //!
-//! - **The block proposer** influences the block seed. The node derives a block's seed from
-//!   ledger randomness the proposer cannot choose freely (the previous block's finality
-//!   certificate); what a proposer *can* do is withhold: skip its turn (let its view time out)
-//!   so that a different block, with a different seed, includes the request — one re-roll per
-//!   view it sacrifices, each visible to everyone as a missed view. If the seed of block `h` is
-//!   already known to the proposer of `h` when it assembles the block (as it is when the seed
-//!   comes from block `h − 1`'s certificate), that proposer also knows the outcome of including
-//!   a pending request now rather than later, and may include or defer it accordingly; a
-//!   proposer that is itself the requester could additionally grind request variants (a
-//!   different label gives a different tx id and so a different selection). This is why the
-//!   node must take the seed from material fixed only after the block's contents are (or the
-//!   draw be resolved at a later height than the request); the contracts take `block.seed` as
-//!   given and cannot enforce this.
+//! - **The proposer of the block holding the request** cannot know the seed that resolves it:
+//!   the draw is resolved by the next block's seed, which the node derives from material that
+//!   exists only after the request's block is final (its finality certificate). Including or
+//!   leaving out a pending request is therefore a blind choice.
+//! - **The proposer of the next block** knows that block's seed when it proposes, but by then
+//!   the request and the candidates snapshot are final and cannot be changed or dropped. What
+//!   it could still do depends on how the node derives the seed: if the seed were a value it
+//!   can vary (a timestamp, a choice of which signatures to include), it could grind it; so the
+//!   node must derive the seed from a value fixed by the previous block's finality alone
+//!   (issue 5 chooses the construction). Withholding its proposal only hands the same seed to
+//!   the next leader when the seed depends on the previous block only, and every missed view is
+//!   public.
 //! - **The requesting regulator** chooses the jurisdiction, the sectors, the pool, the
 //!   exclusions and when to submit. It could split a campaign into several requests or time one
-//!   after a grade change; but it cannot know the seed when it signs (the seed depends on the
-//!   block that finalises the request and on the request's own tx id), every request and its
-//!   result stay in the log for good, so repeated or split draws over the same operators are
-//!   visible, and the exclusions it declares are public. A request is rejected or accepted
+//!   after a grade change; but it cannot know the seed when it signs, every request and its
+//!   result stay in the log for good (so repeated or split draws over the same operators are
+//!   visible), and the exclusions it declares are public. A request is rejected or accepted
 //!   independently of the seed (feasibility is checked for every candidate first), so a
-//!   requester cannot re-roll by provoking rejections: every accepted draw is in the log.
-//! - **Grades** at draw time are fixed by the ledger's records and the block time; no one can
-//!   change them for this draw except by records that are themselves in the log before it.
+//!   requester cannot re-roll by provoking rejections: every accepted draw is resolved and kept.
+//! - **Grades** are fixed by the ledger's records at the request's block; records in the next
+//!   block cannot change the candidates of a pending draw.
 //!
 //! Anyone recomputes the selection from the ledger alone: the request, the block seed and the
 //! candidates (operators, their grades and last inspectors at that height) determine it, and
@@ -87,14 +90,14 @@ use crate::credit;
 use crate::model::{Grade, Jurisdiction, Sector, ShortText, Time};
 use crate::records::*;
 use crate::rejection::{Code, Rejection};
-use crate::store::{DrawResult, DrawTarget, tables};
-use crate::{Cx, Effects, ExecError, RuleResult, State, StateError, Subject, auth};
+use crate::store::{DrawResult, DrawTarget, PendingDraw, tables};
+use crate::{Cx, Effects, RuleResult, State, StateError, Subject, auth};
 
 /// One million: sample rates are in parts per million.
 pub const PPM: u64 = 1_000_000;
 
 /// An operator that may be drawn, with what the draw needs to know about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Candidate {
     /// The operator.
     pub operator: Uscc,
@@ -187,20 +190,15 @@ fn sample_size(stream: &mut Stream, n: usize, rate_ppm: u32) -> usize {
     usize::try_from(k).unwrap_or(n).min(n)
 }
 
-/// Computes a draw's selection from its seed, its request, the sample rates per grade (A–D,
-/// ppm) and the candidates in ledger order. Pure: every node, and anyone holding the ledger,
-/// gets the same answer. Fails ([`Code::Draw`]), whatever the seed, when any candidate that
-/// could be drawn (its grade's rate is not zero) has fewer eligible inspectors than the
-/// request needs.
-pub fn compute_selection(
-    seed: &Hash,
+/// Checks that every candidate that could be drawn (its grade's rate is not zero) has at least
+/// `inspectors_per_target` eligible inspectors. Independent of the seed, so whether a request
+/// is accepted never depends on the randomness.
+pub fn check_feasible(
     request: &RandomDrawRequest,
     sample_rates_ppm: [u32; 4],
     candidates: &[Candidate],
-) -> Result<Vec<DrawTarget>, Rejection> {
+) -> Result<(), Rejection> {
     let m = usize::from(request.inspectors_per_target);
-    // Feasibility first, for every candidate that could be drawn, so that whether a request is
-    // rejected never depends on the seed (otherwise a rejected draw could be re-rolled).
     for c in candidates {
         if sample_rates_ppm[c.grade.index()] == 0 {
             continue;
@@ -220,6 +218,32 @@ pub fn compute_selection(
             ));
         }
     }
+    Ok(())
+}
+
+/// Recomputes a draw: the targets and their inspectors for `seed` (the stored
+/// [`DrawResult::seed`]), the request, the rates in force and the candidates snapshot. Pure: the
+/// same inputs always give the same selection. Fails only if the request is infeasible for
+/// these candidates ([`check_feasible`]), which a stored draw never is.
+pub fn compute_selection(
+    seed: &Hash,
+    request: &RandomDrawRequest,
+    sample_rates_ppm: [u32; 4],
+    candidates: &[Candidate],
+) -> Result<Vec<DrawTarget>, Rejection> {
+    check_feasible(request, sample_rates_ppm, candidates)?;
+    Ok(select(seed, request, sample_rates_ppm, candidates))
+}
+
+/// The selection itself, for candidates already known to be feasible (an infeasible target
+/// gets fewer inspectors than asked rather than an error).
+fn select(
+    seed: &Hash,
+    request: &RandomDrawRequest,
+    sample_rates_ppm: [u32; 4],
+    candidates: &[Candidate],
+) -> Vec<DrawTarget> {
+    let m = usize::from(request.inspectors_per_target);
     let mut stream = Stream::new(seed);
     let mut selected: Vec<&Candidate> = Vec::new();
     for g in Grade::ALL {
@@ -238,7 +262,7 @@ pub fn compute_selection(
             inspectors: eligible.into_iter().take(m).cloned().collect(),
         });
     }
-    Ok(targets)
+    targets
 }
 
 /// The pool, in request order, minus the inspectors excluded for `c` and its last
@@ -356,24 +380,15 @@ pub fn request(s: &mut impl State, cx: &Cx<'_>, r: RandomDrawRequest) -> RuleRes
     check_request(&r)?;
     let params = tables::params(s)?;
     let cands = candidates(s, &r.jurisdiction, &r.sectors, cx.block.time)?;
-    let seed = draw_seed(&cx.block.seed, &cx.tx_id);
-    let targets =
-        compute_selection(&seed, &r, params.sample_rates_ppm, &cands).map_err(ExecError::from)?;
-    let mut counts = [0u32; 4];
-    for c in &cands {
-        let n = &mut counts[c.grade.index()];
-        *n = n.saturating_add(1);
-    }
-    tables::put_draw(
+    check_feasible(&r, params.sample_rates_ppm, &cands)?;
+    tables::put_pending_draw(
         s,
         &cx.tx_id,
-        &DrawResult {
+        &PendingDraw {
             request: r,
-            seed,
             height: cx.block.height,
-            candidates: counts,
             sample_rates_ppm: params.sample_rates_ppm,
-            targets,
+            candidates: cands,
         },
     )?;
     Ok(Effects {
@@ -385,9 +400,49 @@ pub fn request(s: &mut impl State, cx: &Cx<'_>, r: RandomDrawRequest) -> RuleRes
     })
 }
 
+/// Resolves every draw requested in earlier blocks, at the start of `block`: the selection is
+/// computed from `block.seed` and the request's tx id over the candidates snapshot taken when
+/// the request was accepted, stored as a [`DrawResult`], and the pending row removed. Returns
+/// the draws resolved.
+pub fn resolve_pending(
+    s: &mut impl State,
+    block: &crate::BlockContext,
+) -> Result<Vec<Subject>, StateError> {
+    let mut out = Vec::new();
+    for (tx_id, p) in tables::pending_draws(s)? {
+        if p.height >= block.height {
+            continue; // requested in this very block: resolved by the next one
+        }
+        let seed = draw_seed(&block.seed, &tx_id);
+        let targets = select(&seed, &p.request, p.sample_rates_ppm, &p.candidates);
+        let mut counts = [0u32; 4];
+        for c in &p.candidates {
+            let n = &mut counts[c.grade.index()];
+            *n = n.saturating_add(1);
+        }
+        tables::put_draw(
+            s,
+            &tx_id,
+            &DrawResult {
+                request: p.request,
+                seed,
+                height: block.height,
+                request_height: p.height,
+                candidates: counts,
+                sample_rates_ppm: p.sample_rates_ppm,
+                targets,
+            },
+        )?;
+        tables::delete_pending_draw(s, &tx_id)?;
+        out.push(Subject::Draw(tx_id));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ExecError;
     use crate::model::Jurisdiction;
     use crate::params::RuleParams;
     use crate::testkit::{Ledger, text};
@@ -482,14 +537,22 @@ mod tests {
         let b = l.block();
         crate::execute(&mut twin, &tx, &b).unwrap();
         assert_eq!(twin.digest(), l.digest());
+        // nothing is selected yet: the seed that resolves the draw does not exist yet
+        assert!(tables::draw(&l.state, &id).unwrap().is_none());
+        let graded = candidates(&l.state, &r.jurisdiction, &[], b.time).unwrap();
+        // the next block resolves it, on both nodes alike
+        l.advance(60);
+        let next = l.block();
+        crate::begin_block(&mut twin, &next).unwrap();
+        assert_eq!(twin.digest(), l.digest());
         let d = tables::draw(&l.state, &id).unwrap().unwrap();
         assert_eq!(d, tables::draw(&twin, &id).unwrap().unwrap());
-        assert_eq!(d.seed, draw_seed(&b.seed, &id));
-        assert_eq!(d.height, b.height);
+        assert!(tables::pending_draws(&l.state).unwrap().is_empty());
+        assert_eq!(d.seed, draw_seed(&next.seed, &id));
+        assert_eq!((d.request_height, d.height), (b.height, next.height));
         assert_eq!(d.sample_rates_ppm, [250_000; 4]);
         assert_eq!(d.candidates.iter().sum::<u32>(), 40);
         // 40 candidates at 25%: exactly 10 targets, whatever their grades
-        let graded = candidates(&l.state, &r.jurisdiction, &[], b.time).unwrap();
         let expected: usize = Grade::ALL
             .iter()
             .map(|g| graded.iter().filter(|c| c.grade == *g).count() * 250_000 / 1_000_000)
@@ -509,6 +572,7 @@ mod tests {
         assert_ne!(other, d.targets);
         // the same request signed again is a different tx, so a different seed
         let fx2 = l.submit(&fj, r).unwrap();
+        l.advance(60);
         let d2 = tables::draw(&l.state, &fx2.tx_id).unwrap().unwrap();
         assert_ne!(d2.seed, d.seed);
     }
@@ -536,6 +600,7 @@ mod tests {
         let fj = l.fujian();
         let r = req(&POOL, 3, ex.clone());
         let fx = l.submit(&fj, r.clone()).unwrap();
+        l.advance(60);
         let d = tables::draw(&l.state, &fx.tx_id).unwrap().unwrap();
         // every rate is 100%: everyone is drawn
         assert_eq!(d.targets.len(), 30);
@@ -677,11 +742,13 @@ mod tests {
         let mut r = req(&POOL, 2, Vec::new());
         r.sectors = BoundedVec::new(vec![Sector::FuelStation]).unwrap();
         let fx = l.submit(&fj, r.clone()).unwrap();
+        l.advance(60);
         let d = tables::draw(&l.state, &fx.tx_id).unwrap().unwrap();
         assert_eq!(d.targets.len(), 1);
         assert_eq!(d.targets[0].operator.as_str(), u);
         r.sectors = BoundedVec::new(vec![Sector::Hospital]).unwrap();
         let fx = l.submit(&fj, r).unwrap();
+        l.advance(60);
         let d = tables::draw(&l.state, &fx.tx_id).unwrap().unwrap();
         assert!(d.targets.is_empty());
         assert_eq!(d.candidates, [0; 4]);

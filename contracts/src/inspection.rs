@@ -614,7 +614,8 @@ pub(crate) mod tests {
                 label: text("2026 加油机专项"),
             },
             seed: Hash::ZERO,
-            height: 1,
+            height: 2,
+            request_height: 1,
             candidates: [2, 0, 0, 0],
             sample_rates_ppm: [1_000_000; 4],
             targets: vec![DrawTarget {

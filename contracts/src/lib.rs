@@ -254,12 +254,17 @@ fn dispatch<S: State + ?Sized>(s: &mut Overlay<'_, S>, cx: &Cx<'_>, record: Reco
 }
 
 /// Work done at the start of every block, before its records: governance actions whose
-/// effective height has come are applied.
+/// effective height has come are applied, then the random draws requested in earlier blocks are
+/// resolved with this block's seed (see [`draws`]).
 pub fn begin_block<S: State + ?Sized>(
     state: &mut S,
     block: &BlockContext,
 ) -> Result<Vec<Subject>, StateError> {
-    governance::apply_due(state, block)
+    let mut subjects = governance::apply_due(state, block)?;
+    let mut overlay = Overlay::new(state);
+    subjects.extend(draws::resolve_pending(&mut overlay, block)?);
+    overlay.commit()?;
+    Ok(subjects)
 }
 
 /// A role's name in messages.

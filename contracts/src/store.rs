@@ -21,6 +21,7 @@
 //! | `record-objection/` | record tx id (32) ‖ objection tx id (32) | `()` — objections by record |
 //! | `penalty/` | USCC (18) ‖ tx id (32) | [`PenaltyDecision`] |
 //! | `draw/` | tx id (32) | [`DrawResult`] |
+//! | `pending-draw/` | tx id (32) | [`PendingDraw`] — until the next block resolves it |
 //! | `proposal/` | tx id (32) | [`ProposalState`] |
 //! | `gov-due/` | height (8, big-endian) ‖ tx id (32) | `()` |
 //! | `catalogue/` | code | [`CatalogueItem`] |
@@ -323,16 +324,33 @@ pub struct DrawTarget {
 pub struct DrawResult {
     /// The request.
     pub request: RandomDrawRequest,
-    /// The seed (from the block that holds the request).
+    /// The draw seed: derived from the seed of the block after the one holding the request
+    /// (`draws::draw_seed`).
     pub seed: Hash,
-    /// Height of that block.
+    /// Height of the block whose seed resolved the draw.
     pub height: u64,
+    /// Height of the block holding the request.
+    pub request_height: u64,
     /// Candidates per grade (A–D) at draw time.
     pub candidates: [u32; 4],
     /// The sample rates per grade (A–D, parts per million) in force at draw time.
     pub sample_rates_ppm: [u32; 4],
     /// The selection, in draw order.
     pub targets: Vec<DrawTarget>,
+}
+
+/// A draw request accepted but not yet resolved: it is resolved at the start of the next
+/// block, with that block's seed, over the candidates as they stood when it was accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingDraw {
+    /// The request.
+    pub request: RandomDrawRequest,
+    /// Height of the block holding the request.
+    pub height: u64,
+    /// Sample rates in force when it was accepted.
+    pub sample_rates_ppm: [u32; 4],
+    /// The candidates (operator, grade, last inspectors) when it was accepted.
+    pub candidates: Vec<crate::draws::Candidate>,
 }
 
 /// Where a governance proposal stands.
@@ -618,6 +636,30 @@ pub mod tables {
     /// Writes a draw result.
     pub fn put_draw(s: &mut impl State, tx: &Hash, d: &DrawResult) -> Result<(), StateError> {
         put(s, &key("draw", &[tx.as_bytes()]), d)
+    }
+
+    /// Writes a pending draw.
+    pub fn put_pending_draw(
+        s: &mut impl State,
+        tx: &Hash,
+        p: &PendingDraw,
+    ) -> Result<(), StateError> {
+        put(s, &key("pending-draw", &[tx.as_bytes()]), p)
+    }
+    /// Every pending draw, by request tx id.
+    pub fn pending_draws(s: &impl State) -> Result<Vec<(Hash, PendingDraw)>, StateError> {
+        let prefix = key("pending-draw", &[]);
+        let mut out = Vec::new();
+        for (k, v) in s.scan_prefix(&prefix)? {
+            let id = Hash::from_slice(k.get(prefix.len()..).unwrap_or_default())
+                .map_err(|e| StateError(e.to_string()))?;
+            out.push((id, dec(&v)?));
+        }
+        Ok(out)
+    }
+    /// Removes a pending draw.
+    pub fn delete_pending_draw(s: &mut impl State, tx: &Hash) -> Result<(), StateError> {
+        s.delete(&key("pending-draw", &[tx.as_bytes()]))
     }
 
     /// A governance proposal.
