@@ -69,7 +69,10 @@ pub fn regulator_over(
     Ok((r, o))
 }
 
-/// The signing institution, which must be authorised for `category` at `at`.
+/// The signing institution, which must be authorised for `category` at `at` (the date of the
+/// work), and still be within its authorisation, or at most `params.filing_grace` past its end,
+/// at the block's time (so an institution whose authorisation ended cannot keep filing
+/// backdated results).
 pub fn institution_for(
     s: &impl State,
     cx: &Cx<'_>,
@@ -96,6 +99,18 @@ pub fn institution_for(
             format!(
                 "institution {auth} is authorised from {} until {}, not on {at}",
                 reg.valid_from, reg.valid_until
+            ),
+        )
+        .into());
+    }
+    let grace = tables::params(s)?.filing_grace;
+    if cx.block.time >= reg.valid_until.plus(grace) {
+        return Err(Rejection::new(
+            Code::Expired,
+            format!(
+                "institution {auth}'s authorisation ended on {}; results may be filed until {}",
+                reg.valid_until,
+                reg.valid_until.plus(grace)
             ),
         )
         .into());

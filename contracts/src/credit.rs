@@ -127,6 +127,12 @@ fn reason(record: Option<Hash>, points: i64, until: Option<Time>, text: String) 
 
 /// The grade of `operator` at `now`, with its reasons. Reads the operator's credit facts, its
 /// instruments and the rule parameters; linear in their number.
+///
+/// `now` is meant to be the time of the state being read (the current block's time, or later
+/// for "when will this record stop counting" questions). Instrument statuses come from each
+/// instrument's latest records, and the parameters are the current ones, so asking this state
+/// about an earlier moment does not reproduce the grade given then: the grade at an earlier
+/// height is read from the state at that height (the node keeps each height's state root).
 pub fn grade(s: &impl State, operator: &Uscc, now: Time) -> Result<GradeReport, StateError> {
     let params = tables::params(s)?;
     let facts = tables::facts_of(s, operator)?;
@@ -227,9 +233,21 @@ pub fn grade(s: &impl State, operator: &Uscc, now: Time) -> Result<GradeReport, 
                 None,
                 format!("instrument {id} is overdue for verification since {since}"),
             )),
-            InstrumentStatus::Registered
-            | InstrumentStatus::Verified { .. }
-            | InstrumentStatus::Retired { .. } => {}
+            InstrumentStatus::Registered => {
+                let due = i.registered_at.plus(params.first_verification_grace);
+                if now >= due {
+                    reasons.push(reason(
+                        Some(i.registered_by),
+                        -i64::from(params.overdue_instrument_points),
+                        None,
+                        format!(
+                            "instrument {id} was registered on {} and not verified by {due}",
+                            i.registered_at
+                        ),
+                    ));
+                }
+            }
+            InstrumentStatus::Verified { .. } | InstrumentStatus::Retired { .. } => {}
         }
     }
 

@@ -234,7 +234,7 @@ impl Genesis {
                 &mut s,
                 &RegulatorState {
                     name: r.name.clone(),
-                    key: r.key,
+                    key: r.key.into(),
                     jurisdiction: r.jurisdiction.clone(),
                     validator: r.validator,
                     removed: false,
@@ -261,8 +261,8 @@ impl Genesis {
             tables::put_institution(
                 &mut s,
                 &InstitutionState {
-                    key: i.key,
-                    registration: i.clone(),
+                    key: i.key.into(),
+                    registration: i.clone().into(),
                 },
             )?;
         }

@@ -294,7 +294,7 @@ fn apply_action(
                 s,
                 &RegulatorState {
                     name: name.clone(),
-                    key: *key,
+                    key: (*key).into(),
                     jurisdiction: jurisdiction.clone(),
                     validator: *validator,
                     removed: false,

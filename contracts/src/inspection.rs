@@ -22,7 +22,7 @@ use liangxin_types::{Hash, Uscc};
 
 use crate::auth;
 use crate::credit::{counts_at, is_negative};
-use crate::model::{InspectionOutcome, MONTH, ShortText, Time};
+use crate::model::{InspectionOutcome, ShortText, Time};
 use crate::records::*;
 use crate::rejection::{Code, Rejection};
 use crate::store::{CreditFact, FactKind, tables};
@@ -194,13 +194,14 @@ pub fn inspect(s: &mut impl State, cx: &Cx<'_>, r: InspectionResult) -> RuleResu
     })
 }
 
-fn months(secs: u64) -> String {
-    let m = secs / MONTH;
-    let rest = secs % MONTH;
-    if rest == 0 {
-        format!("{m} months")
+/// A period in whole days (and any remainder in hours), for messages.
+fn days(secs: u64) -> String {
+    let d = secs / crate::model::DAY;
+    let h = secs % crate::model::DAY / 3600;
+    if h == 0 {
+        format!("{d} days")
     } else {
-        format!("{m} months and {} days", rest / crate::model::DAY)
+        format!("{d} days and {h} hours")
     }
 }
 
@@ -222,9 +223,9 @@ pub fn penalty(s: &mut impl State, cx: &Cx<'_>, r: PenaltyDecision) -> RuleResul
     let (lo, hi) = params.publication_period(r.severity);
     let sev = crate::credit::severity_name(r.severity);
     let range = if lo == hi {
-        months(lo)
+        days(lo)
     } else {
-        format!("{} to {}", months(lo), months(hi))
+        format!("{} to {}", days(lo), days(hi))
     };
     if r.public_until <= r.date {
         return Err(rej(
@@ -243,7 +244,7 @@ pub fn penalty(s: &mut impl State, cx: &Cx<'_>, r: PenaltyDecision) -> RuleResul
                 "a {sev} penalty is public for {range}; {} to {} is {}",
                 r.date,
                 r.public_until,
-                months(period)
+                days(period)
             ),
         ));
     }
@@ -381,6 +382,7 @@ pub fn revoke_commendation(
 pub(crate) mod tests {
     use super::*;
     use crate::credit::grade;
+    use crate::model::MONTH;
     use crate::model::{
         CommendationLevel, FindingKind, Grade, InstrumentId, InstrumentUse, Jurisdiction, Sector,
         Severity, VerificationMode, YEAR,
@@ -681,7 +683,7 @@ pub(crate) mod tests {
                 penalty_rec(OP, no, Severity::General, now, now.plus(13 * MONTH)),
             )
             .unwrap_err();
-        assert!(message(e.clone()).contains("3 months to 12 months"), "{e}");
+        assert!(message(e.clone()).contains("89 days to 366 days"), "{e}");
         assert_eq!(code(e), Code::BadPeriod);
         refuse(
             &mut l,

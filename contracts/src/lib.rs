@@ -105,12 +105,53 @@ pub struct Cx<'a> {
 /// The result of one rule: effects, a rejection, or a storage failure.
 pub type RuleResult = Result<Effects, ExecError>;
 
-/// Executes one signed record against `state`.
+/// A record that passed the stateless checks ([`precheck`]): it decodes as its kind and every
+/// key it introduces is torsion-free. Only [`precheck`] makes one, so [`execute_checked`] can
+/// rely on both.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked<'a> {
+    tx: &'a SignedTx,
+    tx_id: Hash,
+    record: Record,
+}
+
+impl Checked<'_> {
+    /// The record's tx id.
+    pub fn tx_id(&self) -> Hash {
+        self.tx_id
+    }
+
+    /// The decoded record.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+}
+
+/// The stateless checks of a signed record, which need no state and can run in parallel, at
+/// admission, before the record reaches a block (alongside its signature check): the payload
+/// decodes canonically as its kind, and every key the record introduces (a registration's
+/// key, a rotation's new key, a regulator added by governance) is torsion-free, so that batch
+/// and single signature verification agree on everything that key ever signs. A node may cache
+/// the result by tx id; validators re-run it (or trust their cache) before executing a block.
 ///
-/// Checks, in order: the payload decodes as its kind; the signer is registered and not
-/// revoked; the sequence number is the signer's next; the signer's role may sign this kind;
-/// then the kind's own rules. On success the state holds the record's effects, the signer's
-/// next sequence number and the record's metadata; on rejection the state is byte-identical.
+/// `tx_id` must be the id of `tx`'s canonical bytes (the node has it from the received bytes).
+pub fn precheck(tx: &SignedTx, tx_id: Hash) -> Result<Checked<'_>, Rejection> {
+    let record = R::decode(tx.body.kind, &tx.body.payload)?;
+    for key in record.new_keys() {
+        if !key.is_torsion_free() {
+            return Err(Rejection::new(
+                Code::BadKey,
+                format!(
+                    "key {key} has a torsion component; generate keys with a standard Ed25519 \
+                     library"
+                ),
+            ));
+        }
+    }
+    Ok(Checked { tx, tx_id, record })
+}
+
+/// Executes one signed record against `state`: [`precheck`] then [`execute_checked`].
 ///
 /// The signature is **not** checked here: admission verifies it (singly or in a batch) before a
 /// record reaches a block, and every validator verifies a block's records before executing it.
@@ -132,18 +173,32 @@ pub fn execute_with_id<S: State + ?Sized>(
     tx_id: Hash,
     block: &BlockContext,
 ) -> Result<Effects, ExecError> {
+    execute_checked(state, precheck(tx, tx_id)?, block)
+}
+
+/// The stateful part of execution, for a record that passed [`precheck`].
+///
+/// Checks, in order: the chain id; the signer is registered and not revoked; the sequence
+/// number is the signer's next; the signer's role may sign this kind; then the kind's own
+/// rules. On success the state holds the record's effects, the signer's next sequence number
+/// and the record's metadata; on rejection the state is byte-identical.
+pub fn execute_checked<S: State + ?Sized>(
+    state: &mut S,
+    checked: Checked<'_>,
+    block: &BlockContext,
+) -> Result<Effects, ExecError> {
     let mut overlay = Overlay::new(state);
-    let effects = run(&mut overlay, tx, tx_id, block)?;
+    let effects = run(&mut overlay, checked, block)?;
     overlay.commit()?;
     Ok(effects)
 }
 
 fn run<S: State + ?Sized>(
     s: &mut Overlay<'_, S>,
-    tx: &SignedTx,
-    tx_id: Hash,
+    checked: Checked<'_>,
     block: &BlockContext,
 ) -> Result<Effects, ExecError> {
+    let Checked { tx, tx_id, record } = checked;
     let body = &tx.body;
     if let Some(meta) = tables::chain(s)?
         && meta.chain_id != body.chain_id
@@ -157,7 +212,6 @@ fn run<S: State + ?Sized>(
         )
         .into());
     }
-    let record = R::decode(body.kind, &body.payload)?;
     let signer = body.signer;
     let participant = tables::participant(s, &signer)?.ok_or_else(|| {
         Rejection::new(
@@ -220,7 +274,7 @@ fn run<S: State + ?Sized>(
         &tx_id,
         &EntryMeta {
             kind,
-            signer,
+            signer: signer.into(),
             operator,
             height: block.height,
             time: block.time,

@@ -370,6 +370,15 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// The severe findings (forged data, a cheating device, a false certificate): they weigh
+    /// most and wait longest before a credit repair.
+    pub fn is_severe(self) -> bool {
+        matches!(
+            self,
+            FindingKind::ForgedData | FindingKind::CheatingDevice | FindingKind::FalseCertificate
+        )
+    }
+
     /// Every kind.
     pub const ALL: [FindingKind; 8] = [
         FindingKind::Unverified,

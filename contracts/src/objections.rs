@@ -196,15 +196,20 @@ pub fn repair(s: &mut impl State, cx: &Cx<'_>, r: CreditRepair) -> RuleResult {
             ),
         ));
     }
-    if let FactKind::Penalty(Severity::Serious) = f.kind {
-        let (min, _) = tables::params(s)?.publication_period(Severity::Serious);
-        let earliest: Time = f.from.plus(min);
+    let severe = match &f.kind {
+        FactKind::Penalty(sev) => *sev == Severity::Serious,
+        FactKind::Findings(kinds) => kinds.iter().any(|k| k.is_severe()),
+        FactKind::Finding(k) => k.is_severe(),
+        _ => false,
+    };
+    if severe {
+        let earliest: Time = f.from.plus(tables::params(s)?.severe_repair_wait);
         if r.date < earliest {
             return Err(rej(
                 Code::BadPeriod,
                 format!(
-                    "a {} penalty may be repaired only after its minimum publication period, \
-                     from {earliest}",
+                    "record {h} is severe (a {} penalty, or forged data, a cheating device or a \
+                     false certificate) and may be repaired only from {earliest}",
                     severity_name(Severity::Serious)
                 ),
             ));

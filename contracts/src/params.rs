@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{FindingKind, Grade, MONTH, Severity, YEAR};
+use crate::model::{DAY, FindingKind, Grade, Severity, YEAR};
 use crate::rejection::{Code, Rejection};
 
 /// Parameters of the credit grade and the random draws.
@@ -36,8 +36,19 @@ pub struct RuleParams {
     pub clean_inspection_period: u64,
     /// The most points clean inspections add together.
     pub max_clean_bonus: u32,
-    /// Publication period bounds in seconds by severity: (minimum, maximum).
+    /// Publication period bounds in seconds by severity: (minimum, maximum). The defaults
+    /// accept calendar months: "3 months" is 89 to 92 days, "12 months" up to 366.
     pub publication_periods: [(u64, u64); 3],
+    /// How long a registered instrument may go unverified before it counts like an overdue
+    /// one, in seconds.
+    pub first_verification_grace: u64,
+    /// How long after its authorisation ends an institution may still file results dated
+    /// within it, in seconds.
+    pub filing_grace: u64,
+    /// How long a severe negative record (a serious penalty, or a finding of forged data, a
+    /// cheating device or a false certificate) must count before it may be repaired, in
+    /// seconds.
+    pub severe_repair_wait: u64,
     /// Random-draw sample rate per grade (A, B, C, D) in parts per million.
     pub sample_rates_ppm: [u32; 4],
     /// Fewest heights between a governance proposal and its effective height.
@@ -62,10 +73,13 @@ impl Default for RuleParams {
             clean_inspection_period: YEAR,
             max_clean_bonus: 9,
             publication_periods: [
-                (3 * MONTH, 3 * MONTH),
-                (3 * MONTH, 12 * MONTH),
-                (YEAR, 3 * YEAR),
+                (89 * DAY, 92 * DAY),
+                (89 * DAY, 366 * DAY),
+                (YEAR, 3 * YEAR + DAY),
             ],
+            first_verification_grace: 30 * DAY,
+            filing_grace: 30 * DAY,
+            severe_repair_wait: YEAR,
             sample_rates_ppm: [10_000, 20_000, 100_000, 300_000],
             min_governance_delay: 10,
         }

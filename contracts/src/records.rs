@@ -446,6 +446,21 @@ pub enum Role {
 }
 
 impl Record {
+    /// The keys this record introduces to the ledger (checked torsion-free by
+    /// [`crate::precheck`]).
+    pub fn new_keys(&self) -> Vec<&PublicKey> {
+        match self {
+            Record::OperatorRegistration(r) => vec![&r.key],
+            Record::InstitutionRegistration(r) => vec![&r.key],
+            Record::KeyRotation(r) => vec![&r.new_key],
+            Record::GovernanceProposal(GovernanceProposal {
+                action: GovernanceAction::AddRegulator { key, .. },
+                ..
+            }) => vec![key],
+            _ => Vec::new(),
+        }
+    }
+
     /// The role that may sign this record. Key rotation and revocation may be signed by the
     /// key's owner (any role) or by a regulator, so they return `None` and are checked by their
     /// own rule.

@@ -3,7 +3,7 @@
 //! Regulators themselves are named in genesis and added or removed by governance
 //! ([`crate::governance`]).
 
-use liangxin_types::PublicKey;
+use liangxin_types::{KeyBytes, PublicKey};
 
 use crate::auth;
 use crate::records::{InstitutionRegistration, KeyRevocation, KeyRotation, OperatorRegistration};
@@ -11,21 +11,13 @@ use crate::rejection::{Code, Rejection};
 use crate::store::{Holder, InstitutionState, OperatorState, Participant, tables};
 use crate::{Cx, Effects, ExecError, RuleResult, State, Subject};
 
-/// A key that may be registered: not in use by anyone, and torsion-free.
+/// A key that may be registered: not in use by anyone (keys are never reused). That it is
+/// torsion-free is a stateless check done by [`crate::precheck`].
 pub fn check_fresh_key(s: &impl State, key: &PublicKey) -> Result<(), ExecError> {
     if tables::participant(s, key)?.is_some() {
         return Err(Rejection::new(
             Code::BadKey,
             format!("key {key} is already registered (keys are never reused)"),
-        )
-        .into());
-    }
-    if !key.is_torsion_free() {
-        return Err(Rejection::new(
-            Code::BadKey,
-            format!(
-                "key {key} has a torsion component; generate keys with a standard Ed25519 library"
-            ),
         )
         .into());
     }
@@ -94,8 +86,8 @@ pub fn register_operator(s: &mut impl State, cx: &Cx<'_>, r: OperatorRegistratio
     tables::put_operator(
         s,
         &OperatorState {
-            key: r.key,
-            registration: r,
+            key: r.key.into(),
+            registration: r.into(),
             registered_by: cx.tx_id,
             registered_at: cx.block.time,
             commitment: None,
@@ -169,8 +161,8 @@ pub fn register_institution(
     tables::put_institution(
         s,
         &InstitutionState {
-            key: r.key,
-            registration: r,
+            key: r.key.into(),
+            registration: r.into(),
         },
     )?;
     Ok(Effects {
@@ -209,7 +201,7 @@ fn may_manage(
 }
 
 /// The holder's current key, to keep rotations in step with the holder's record.
-fn current_key(s: &impl State, holder: &Holder) -> Result<Option<PublicKey>, ExecError> {
+fn current_key(s: &impl State, holder: &Holder) -> Result<Option<KeyBytes>, ExecError> {
     Ok(match holder {
         Holder::Operator(u) => tables::operator(s, u)?.map(|o| o.key),
         Holder::Institution(a) => tables::institution(s, a)?.map(|i| i.key),
@@ -236,7 +228,7 @@ pub fn rotate_key(s: &mut impl State, cx: &Cx<'_>, r: KeyRotation) -> RuleResult
         )
     })?;
     may_manage(s, cx, &r.old_key, &p.holder)?;
-    if current_key(s, &p.holder)? != Some(r.old_key) {
+    if current_key(s, &p.holder)? != Some(r.old_key.into()) {
         return Err(Rejection::new(
             Code::InvalidState,
             format!(
@@ -266,18 +258,18 @@ pub fn rotate_key(s: &mut impl State, cx: &Cx<'_>, r: KeyRotation) -> RuleResult
     match &p.holder {
         Holder::Operator(u) => {
             let mut o = auth::operator(s, u)?;
-            o.key = r.new_key;
+            o.key = r.new_key.into();
             tables::put_operator(s, &o)?;
         }
         Holder::Institution(a) => {
             if let Some(mut i) = tables::institution(s, a)? {
-                i.key = r.new_key;
+                i.key = r.new_key.into();
                 tables::put_institution(s, &i)?;
             }
         }
         Holder::Regulator(n) => {
             if let Some(mut g) = tables::regulator(s, n)? {
-                g.key = r.new_key;
+                g.key = r.new_key.into();
                 tables::put_regulator(s, &g)?;
             }
         }
@@ -541,5 +533,51 @@ mod tests {
             .register_institution("闽计检(2026)001", &["9.1"])
             .unwrap_err();
         assert_eq!(code(e), Code::AlreadyExists);
+    }
+}
+
+#[cfg(test)]
+mod precheck_tests {
+    use super::*;
+    use crate::model::{Region, Sector};
+    use crate::testkit::{Ledger, text};
+    use liangxin_types::{SigningKey, Uscc};
+
+    /// A key with a torsion component passes decoding (it is not small-order) but is refused
+    /// by the stateless precheck, so it can never be registered.
+    #[test]
+    fn keys_with_a_torsion_component_are_refused() {
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+        let mut l = Ledger::new();
+        let fj = l.fujian();
+        let honest = SigningKey::dev("honest").public_key();
+        // a point of order 8
+        let mut t = [0u8; 32];
+        hex::decode_to_slice(
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+            &mut t,
+        )
+        .unwrap();
+        let t = CompressedEdwardsY(t).decompress().unwrap();
+        let mixed = (honest.as_dalek().to_edwards() + t).compress().to_bytes();
+        let mixed = PublicKey::from_bytes(&mixed).unwrap();
+        let before = l.digest();
+        let e = l
+            .submit(
+                &fj,
+                OperatorRegistration {
+                    uscc: Uscc::parse("91350100M000100Y43").unwrap(),
+                    name: text("某商店"),
+                    region: Region::new("350100").unwrap(),
+                    sector: Sector::Shop,
+                    key: mixed,
+                    check_override: false,
+                },
+            )
+            .unwrap_err();
+        let ExecError::Rejected(r) = e else { panic!() };
+        assert_eq!(r.code, Code::BadKey);
+        assert!(r.message.contains("torsion"), "{}", r.message);
+        assert_eq!(l.digest(), before);
     }
 }

@@ -29,7 +29,7 @@
 //! | `chain` | — | [`ChainMeta`] |
 
 use liangxin_types::tx::RecordKind;
-use liangxin_types::{Hash, PublicKey, Uscc};
+use liangxin_types::{Hash, KeyBytes, PublicKey, Uscc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -130,7 +130,7 @@ pub struct RegulatorState {
     /// Name (also its checkpoint-signing name).
     pub name: ShortText,
     /// Current key.
-    pub key: PublicKey,
+    pub key: KeyBytes,
     /// Where it may act.
     pub jurisdiction: Jurisdiction,
     /// Whether it runs a validator.
@@ -139,13 +139,74 @@ pub struct RegulatorState {
     pub removed: bool,
 }
 
+/// An operator's registration as stored: the record's fields, with the key as [`KeyBytes`]
+/// (validated when the record was accepted; reading it back costs nothing).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorProfile {
+    /// USCC.
+    pub uscc: Uscc,
+    /// Registered name.
+    pub name: ShortText,
+    /// Region code.
+    pub region: Region,
+    /// Sector.
+    pub sector: Sector,
+    /// The key at registration.
+    pub key: KeyBytes,
+    /// Whether the registration overrode a wrong check character.
+    pub check_override: bool,
+}
+
+impl From<OperatorRegistration> for OperatorProfile {
+    fn from(r: OperatorRegistration) -> Self {
+        OperatorProfile {
+            uscc: r.uscc,
+            name: r.name,
+            region: r.region,
+            sector: r.sector,
+            key: r.key.into(),
+            check_override: r.check_override,
+        }
+    }
+}
+
+/// An institution's registration as stored (key as [`KeyBytes`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionProfile {
+    /// Authorisation number.
+    pub authorisation: ShortText,
+    /// Name.
+    pub name: ShortText,
+    /// Catalogue items it may verify.
+    pub categories: liangxin_types::encoding::BoundedVec<CatalogueCode, 128>,
+    /// The key at registration.
+    pub key: KeyBytes,
+    /// Start of validity.
+    pub valid_from: Time,
+    /// End of validity.
+    pub valid_until: Time,
+}
+
+impl From<InstitutionRegistration> for InstitutionProfile {
+    fn from(r: InstitutionRegistration) -> Self {
+        InstitutionProfile {
+            authorisation: r.authorisation,
+            name: r.name,
+            categories: r.categories,
+            key: r.key.into(),
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
+        }
+    }
+}
+
 /// An operator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorState {
-    /// Its registration (the key field is the key at registration).
-    pub registration: OperatorRegistration,
+    /// Its registration.
+    pub registration: OperatorProfile,
     /// Current key.
-    pub key: PublicKey,
+    pub key: KeyBytes,
     /// The registration's tx id.
     pub registered_by: Hash,
     /// Block time of the registration.
@@ -160,9 +221,9 @@ pub struct OperatorState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstitutionState {
     /// Its registration.
-    pub registration: InstitutionRegistration,
+    pub registration: InstitutionProfile,
     /// Current key.
-    pub key: PublicKey,
+    pub key: KeyBytes,
 }
 
 /// The latest verification of an instrument.
@@ -239,7 +300,7 @@ pub struct EntryMeta {
     /// Kind.
     pub kind: RecordKind,
     /// Signer key.
-    pub signer: PublicKey,
+    pub signer: KeyBytes,
     /// The operator the record is about, if any.
     pub operator: Option<Uscc>,
     /// Height of the block that holds it.

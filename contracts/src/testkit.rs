@@ -82,7 +82,7 @@ impl Ledger {
             &mut self.state,
             &RegulatorState {
                 name: text(name),
-                key: pk,
+                key: pk.into(),
                 jurisdiction: Jurisdiction::new(jurisdiction)
                     .unwrap_or_else(|_| Jurisdiction::national()),
                 validator: true,

@@ -13,7 +13,9 @@ pub mod log;
 pub mod tx;
 pub mod uscc;
 
-pub use crypto::{BatchItem, BatchVerifier, PublicKey, Signature, SigningDomain, SigningKey};
+pub use crypto::{
+    BatchItem, BatchVerifier, KeyBytes, PublicKey, Signature, SigningDomain, SigningKey,
+};
 pub use encoding::{Canonical, MAX_MESSAGE_SIZE, MAX_TX_SIZE};
 pub use error::Error;
 pub use hash::{Domain, HASH_LEN, Hash};
