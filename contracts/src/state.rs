@@ -4,7 +4,9 @@
 //! [`MemState`]. Execution always runs on an [`Overlay`], so a rejected record leaves the
 //! underlying state byte-identical: the overlay is simply dropped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 use std::ops::Bound;
 
 /// A failure of the storage under the state (a disk error, a corrupt value). Never a reason to
@@ -43,10 +45,14 @@ impl<S: State + ?Sized> State for &mut S {
     }
 }
 
-/// An in-memory [`State`].
+/// An in-memory [`State`] for tests, tools and benchmarks: values in a hash map (FxHash: the
+/// keys come from the contracts, not from an adversary choosing hash collisions) for point reads
+/// and writes, keys also in an ordered set for prefix scans (touched only when a key appears or disappears, so updating an
+/// existing row costs one hash lookup).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemState {
-    map: BTreeMap<Vec<u8>, Vec<u8>>,
+    values: FxHashMap<Vec<u8>, Vec<u8>>,
+    order: BTreeSet<Vec<u8>>,
 }
 
 impl MemState {
@@ -55,16 +61,28 @@ impl MemState {
         Self::default()
     }
 
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether the state is empty.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     /// Every entry, in key order.
-    pub fn entries(&self) -> &BTreeMap<Vec<u8>, Vec<u8>> {
-        &self.map
+    pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Vec<u8>)> {
+        self.order
+            .iter()
+            .filter_map(|k| self.values.get(k).map(|v| (k, v)))
     }
 
     /// A digest of the whole state (blake3 over length-prefixed keys and values in order): two
     /// states are byte-identical exactly when their digests are (up to collisions).
     pub fn digest(&self) -> liangxin_types::Hash {
         let mut h = liangxin_types::Domain::State.hasher();
-        for (k, v) in &self.map {
+        for (k, v) in self.iter() {
             h.update(&(k.len() as u64).to_le_bytes());
             h.update(k);
             h.update(&(v.len() as u64).to_le_bytes());
@@ -98,21 +116,29 @@ fn range_of(prefix: &[u8]) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
 
 impl State for MemState {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        Ok(self.map.get(key).cloned())
+        Ok(self.values.get(key).cloned())
     }
     fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError> {
-        self.map.insert(key.to_vec(), value);
+        match self.values.get_mut(key) {
+            Some(v) => *v = value,
+            None => {
+                self.values.insert(key.to_vec(), value);
+                self.order.insert(key.to_vec());
+            }
+        }
         Ok(())
     }
     fn delete(&mut self, key: &[u8]) -> Result<(), StateError> {
-        self.map.remove(key);
+        if self.values.remove(key).is_some() {
+            self.order.remove(key);
+        }
         Ok(())
     }
     fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError> {
         Ok(self
-            .map
+            .order
             .range(range_of(prefix))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .filter_map(|k| self.values.get(k).map(|v| (k.clone(), v.clone())))
             .collect())
     }
 }
