@@ -36,7 +36,7 @@ use crate::store::{ChainMeta, Holder, InstitutionState, Participant, RegulatorSt
 use crate::{ExecError, State};
 
 /// The blake3 derive-key context of the genesis hash.
-pub const GENESIS_CONTEXT: &str = "liangxin 2026-11 genesis";
+pub const GENESIS_CONTEXT: &str = liangxin_types::Domain::Genesis.context();
 
 /// Longest chain name (the chain id adds `-` and 16 hex digits).
 pub const MAX_CHAIN_NAME: usize = 40;
@@ -99,10 +99,7 @@ impl Genesis {
     /// The genesis hash: blake3 derive-key [`GENESIS_CONTEXT`] over the canonical bytes.
     pub fn hash(&self) -> Result<Hash, Rejection> {
         let bytes = self.to_canonical().map_err(|e| bad(e.to_string()))?;
-        let h = blake3::Hasher::new_derive_key(GENESIS_CONTEXT)
-            .update(&bytes)
-            .finalize();
-        Ok(h.into())
+        Ok(liangxin_types::Domain::Genesis.hash(&bytes))
     }
 
     /// The chain id: `<chain_name>-<first 16 hex digits of the hash>`.

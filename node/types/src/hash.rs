@@ -136,6 +136,8 @@ pub enum Domain {
     Seed,
     /// Conformance-vector ids (hash of a vector's canonical bytes).
     Conformance,
+    /// A genesis document (its hash is part of the chain id).
+    Genesis,
 }
 
 impl Domain {
@@ -150,11 +152,12 @@ impl Domain {
             Domain::State => "liangxin 2026-11 state",
             Domain::Seed => "liangxin 2026-11 seed",
             Domain::Conformance => "liangxin 2026-11 conformance",
+            Domain::Genesis => "liangxin 2026-11 genesis",
         }
     }
 
     /// Every domain, for tests that check they are distinct.
-    pub const ALL: [Domain; 8] = [
+    pub const ALL: [Domain; 9] = [
         Domain::TxId,
         Domain::Header,
         Domain::Vote,
@@ -163,6 +166,7 @@ impl Domain {
         Domain::State,
         Domain::Seed,
         Domain::Conformance,
+        Domain::Genesis,
     ];
 
     /// A fresh incremental hasher for this domain.
