@@ -147,9 +147,12 @@ pub fn grade(s: &impl State, operator: &Uscc, now: Time) -> Result<GradeReport, 
             FactKind::Penalty(sev) => {
                 reasons.push(penalty_reason(s, operator, f, *sev, &params)?);
             }
-            FactKind::Finding(k) => reasons.push(finding_reason(f, *k, &params)),
+            FactKind::Finding(k) => reasons.extend(finding_reason(f, *k, &params, now)),
             FactKind::Findings(ks) => {
-                reasons.extend(ks.iter().map(|k| finding_reason(f, *k, &params)));
+                reasons.extend(
+                    ks.iter()
+                        .filter_map(|k| finding_reason(f, *k, &params, now)),
+                );
             }
             FactKind::CleanInspection => clean.push(f),
             FactKind::Commitment => {
@@ -299,18 +302,27 @@ fn penalty_reason(
     ))
 }
 
-fn finding_reason(f: &CreditFact, k: FindingKind, params: &RuleParams) -> Reason {
-    reason(
-        Some(f.tx),
-        -i64::from(params.finding(k)),
-        Some(f.until),
-        format!(
-            "inspection on {} found {}, counts until {}",
-            f.from,
-            finding_name(k),
-            f.until
-        ),
-    )
+/// The reason for one finding of an inspection fact, if that finding still counts at `now`
+/// (severe findings count longer than the others: [`RuleParams::finding_period_of`]).
+fn finding_reason(
+    f: &CreditFact,
+    k: FindingKind,
+    params: &RuleParams,
+    now: Time,
+) -> Option<Reason> {
+    let until = f.from.plus(params.finding_period_of(k)).min(f.until);
+    (now < until).then(|| {
+        reason(
+            Some(f.tx),
+            -i64::from(params.finding(k)),
+            Some(until),
+            format!(
+                "inspection on {} found {}, counts until {until}",
+                f.from,
+                finding_name(k),
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -511,11 +523,11 @@ mod tests {
         let pass = summary(1, t, true, t.plus(YEAR));
         ok.last_verification = Some(pass.clone());
         ok.last_pass = Some(pass.clone());
-        tables::put_instrument(&mut l.state, &ok).unwrap();
+        tables::insert_instrument(&mut l.state, &ok).unwrap();
         // failed
         let mut bad = instrument("A2", VerificationMode::Periodic);
         bad.last_verification = Some(summary(2, t, false, t));
-        tables::put_instrument(&mut l.state, &bad).unwrap();
+        tables::insert_instrument(&mut l.state, &bad).unwrap();
         let g = grade(&l.state, &u, t).unwrap();
         assert_eq!(g.score, 90);
         assert!(g.reasons[0].text.contains("failed verification"), "{g:?}");

@@ -135,8 +135,24 @@ pub fn inspect(s: &mut impl State, cx: &Cx<'_>, r: InspectionResult) -> RuleResu
         }
     }
     if let Some(h) = r.draw {
-        let d = tables::draw(s, &h)?
-            .ok_or_else(|| rej(Code::NotFound, format!("random draw {h} does not exist")))?;
+        let d = match tables::draw(s, &h)? {
+            Some(d) => d,
+            None if tables::pending_draw(s, &h)?.is_some() => {
+                return Err(rej(
+                    Code::NotFound,
+                    format!(
+                        "random draw {h} is not resolved yet: its selection is computed at the \
+                         start of the block after the request"
+                    ),
+                ));
+            }
+            None => {
+                return Err(rej(
+                    Code::NotFound,
+                    format!("random draw {h} does not exist"),
+                ));
+            }
+        };
         let t = d
             .targets
             .iter()
@@ -176,7 +192,15 @@ pub fn inspect(s: &mut impl State, cx: &Cx<'_>, r: InspectionResult) -> RuleResu
             cx,
             FactKind::Findings(r.findings.iter().map(|f| f.kind).collect()),
             r.date,
-            r.date.plus(params.finding_period),
+            // the fact lasts as long as its longest-counting finding; each finding's own
+            // period is applied when grading
+            r.date.plus(
+                r.findings
+                    .iter()
+                    .map(|f| params.finding_period_of(f.kind))
+                    .max()
+                    .unwrap_or(params.finding_period),
+            ),
         )
     };
     tables::put_fact(s, &r.target, &fact)?;
@@ -571,7 +595,7 @@ pub(crate) mod tests {
         let mut l = ledger();
         let fj = l.fujian();
         let inst = instrument_of(OP, "DISP-7");
-        tables::put_instrument(&mut l.state, &inst).unwrap();
+        tables::insert_instrument(&mut l.state, &inst).unwrap();
         let mut cheat = finding(FindingKind::CheatingDevice);
         cheat.instrument = Some(inst.registration.instrument.clone());
         let now = l.time;
@@ -595,9 +619,18 @@ pub(crate) mod tests {
         assert_eq!(g.reasons[0].record, Some(eff.tx_id));
         assert_eq!(g.reasons[0].points, -60);
         assert!(g.reasons[0].text.contains("cheating device"), "{g:?}");
-        assert_eq!(g.reasons[0].until, Some(now.plus(YEAR)));
-        // a year later the findings stop counting
+        // a cheating device counts three years, the other finding one year
+        assert_eq!(g.reasons[0].until, Some(now.plus(3 * YEAR)));
+        assert_eq!(g.reasons[1].until, Some(now.plus(YEAR)));
+        // a year later only the cheating device still counts among the findings (and the
+        // dispenser, never verified, now costs 5): 100 − 60 − 5 = 35, still D
         l.advance_days(365);
+        let g = grade(&l.state, &uscc(OP), l.time).unwrap();
+        assert_eq!((g.score, g.grade), (35, Grade::D));
+        assert!(g.reasons[0].text.contains("cheating device"), "{g:?}");
+        assert!(g.reasons[1].text.contains("not verified by"), "{g:?}");
+        // three years after the inspection it stops counting
+        l.advance_days(2 * 365);
         assert_eq!(grade(&l.state, &uscc(OP), l.time).unwrap().grade, Grade::A);
     }
 

@@ -128,7 +128,7 @@ pub fn register(s: &mut impl State, cx: &Cx<'_>, r: InstrumentRegistration) -> R
         Subject::Operator(id.owner.clone()),
         Subject::Instrument(id.clone()),
     ];
-    tables::put_instrument(
+    tables::insert_instrument(
         s,
         &InstrumentState {
             registration: r,

@@ -18,7 +18,8 @@ pub struct Time(pub u64);
 
 /// One day in seconds.
 pub const DAY: u64 = 86_400;
-/// One (30-day) month in seconds, the unit of publication periods.
+/// One (30-day) month in seconds (a convenience for tests and examples; publication periods are
+/// bounded in days, see `RuleParams::publication_periods`).
 pub const MONTH: u64 = 30 * DAY;
 /// One (365-day) year in seconds.
 pub const YEAR: u64 = 365 * DAY;

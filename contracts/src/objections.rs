@@ -11,10 +11,13 @@
 //! Objections are indexed by record under `record-objection/<record>/<objection>`; a record has
 //! at most one undecided objection at a time.
 //!
-//! A serious penalty may be repaired only once its minimum publication period (by default one
-//! year, [`RuleParams::publication_period`](crate::RuleParams::publication_period)) has passed
-//! since the decision, following the rule that serious violations stay public for at least a
-//! year before credit repair.
+//! A severe record — a serious penalty, or an inspection that found forged data, a cheating
+//! device or a false certificate — may be repaired only once
+//! [`RuleParams::severe_repair_wait`](crate::RuleParams::severe_repair_wait) (by default one
+//! year) has passed since its date, following the rule that serious violations stay public for
+//! at least a year before credit repair. Severe findings count for three years by default
+//! ([`RuleParams::severe_finding_period`](crate::RuleParams::severe_finding_period)), so the
+//! repair has something to end.
 
 use liangxin_types::{Hash, Uscc};
 
@@ -158,7 +161,7 @@ pub fn decide(s: &mut impl State, cx: &Cx<'_>, r: ObjectionDecision) -> RuleResu
 /// Rules: the record is an inspection with findings or a penalty (`NotFound`, `BadField`); not
 /// voided or repaired already (`InvalidState`); the date is no earlier than the record's start,
 /// no later than the block, and before the record would stop counting anyway (`BadPeriod`); a
-/// serious penalty only after its minimum publication period (`BadPeriod`).
+/// severe record only after `severe_repair_wait` (`BadPeriod`).
 pub fn repair(s: &mut impl State, cx: &Cx<'_>, r: CreditRepair) -> RuleResult {
     let h = r.record;
     let (u, mut f) = negative_fact(s, &h)?;

@@ -22,6 +22,9 @@ pub struct RuleParams {
     pub finding_points: [u32; 8],
     /// How long an inspection finding counts, in seconds.
     pub finding_period: u64,
+    /// How long a severe finding (forged data, a cheating device, a false certificate) counts,
+    /// in seconds: as long as the longest publication of a serious penalty.
+    pub severe_finding_period: u64,
     /// Points each failed, out-of-service-but-not-retired instrument takes off.
     pub failed_instrument_points: u32,
     /// Points each overdue instrument (verification expired, no new pass) takes off.
@@ -65,6 +68,7 @@ impl Default for RuleParams {
             // short weight, false certificate
             finding_points: [10, 10, 10, 20, 60, 60, 20, 60],
             finding_period: YEAR,
+            severe_finding_period: 3 * YEAR,
             failed_instrument_points: 10,
             overdue_instrument_points: 5,
             commitment_bonus: 5,
@@ -131,6 +135,15 @@ impl RuleParams {
     /// Points of a finding of `kind`.
     pub fn finding(&self, kind: FindingKind) -> u32 {
         self.finding_points[kind as usize]
+    }
+
+    /// How long a finding of `kind` counts.
+    pub fn finding_period_of(&self, kind: FindingKind) -> u64 {
+        if kind.is_severe() {
+            self.severe_finding_period
+        } else {
+            self.finding_period
+        }
     }
 
     /// Publication period bounds of `severity`.

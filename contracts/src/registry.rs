@@ -83,7 +83,7 @@ pub fn register_operator(s: &mut impl State, cx: &Cx<'_>, r: OperatorRegistratio
         },
     )?;
     let uscc = r.uscc.clone();
-    tables::put_operator(
+    tables::insert_operator(
         s,
         &OperatorState {
             key: r.key.into(),

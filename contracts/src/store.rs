@@ -1,7 +1,8 @@
 //! Typed tables over [`State`]: every stored entity, its key layout and its encoding (BCS).
 //!
-//! Key layout: an ASCII table name, `/`, then fixed-width or length-prefixed components, so a
-//! prefix scan of one table (or of one operator's rows) never reaches into another.
+//! Key layout: the table's one-byte tag ([`Table`]), then fixed-width or length-prefixed
+//! components, so a prefix scan of one table (or of one operator's rows) never reaches into
+//! another. Below, tables are named as `name/` (their [`Table`] variant).
 //!
 //! | table | key | value |
 //! |---|---|---|
@@ -25,8 +26,8 @@
 //! | `proposal/` | tx id (32) | [`ProposalState`] |
 //! | `gov-due/` | height (8, big-endian) ‖ tx id (32) | `()` |
 //! | `catalogue/` | code | [`CatalogueItem`] |
-//! | `params` | — | [`RuleParams`] |
-//! | `chain` | — | [`ChainMeta`] |
+//! | `meta/` `params` | — | [`RuleParams`] |
+//! | `meta/` `chain` | — | [`ChainMeta`] |
 
 use liangxin_types::tx::RecordKind;
 use liangxin_types::{Hash, KeyBytes, PublicKey, Uscc};
@@ -67,11 +68,59 @@ pub fn scan<T: DeserializeOwned>(
         .collect()
 }
 
-/// Builds a key from a table name and components.
-pub fn key(table: &str, parts: &[&[u8]]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(table.len() + 1 + parts.iter().map(|p| p.len()).sum::<usize>());
-    k.extend_from_slice(table.as_bytes());
-    k.push(b'/');
+/// The tables of the state, each a one-byte key prefix (short keys keep the ordered index and
+/// every comparison cheap). The numbers are part of the state layout and never change meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Table {
+    /// `seq/`: see the table in the module docs.
+    Seq = 1,
+    /// `participant/`: see the table in the module docs.
+    Participant = 2,
+    /// `regulator/`: see the table in the module docs.
+    Regulator = 3,
+    /// `operator/`: see the table in the module docs.
+    Operator = 4,
+    /// `region/`: see the table in the module docs.
+    Region = 5,
+    /// `institution/`: see the table in the module docs.
+    Institution = 6,
+    /// `instrument/`: see the table in the module docs.
+    Instrument = 7,
+    /// `op-instrument/`: see the table in the module docs.
+    OpInstrument = 8,
+    /// `certificate/`: see the table in the module docs.
+    Certificate = 9,
+    /// `entry/`: see the table in the module docs.
+    Entry = 10,
+    /// `fact/`: see the table in the module docs.
+    Fact = 11,
+    /// `commitment/`: see the table in the module docs.
+    Commitment = 12,
+    /// `objection/`: see the table in the module docs.
+    Objection = 13,
+    /// `draw/`: see the table in the module docs.
+    Draw = 14,
+    /// `pending-draw/`: see the table in the module docs.
+    PendingDraw = 15,
+    /// `proposal/`: see the table in the module docs.
+    Proposal = 16,
+    /// `gov-due/`: see the table in the module docs.
+    GovDue = 17,
+    /// `catalogue/`: see the table in the module docs.
+    Catalogue = 18,
+    /// `penalty/`: see the table in the module docs.
+    Penalty = 19,
+    /// `record-objection/`: see the table in the module docs.
+    RecordObjection = 20,
+    /// Single rows: `params`, `chain`.
+    Meta = 0xff,
+}
+
+/// Builds a key from a table and components: the table's tag byte, then the components.
+pub fn key(table: Table, parts: &[&[u8]]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
+    k.push(table as u8);
     for p in parts {
         k.extend_from_slice(p);
     }
@@ -447,16 +496,16 @@ pub mod tables {
 
     /// Next expected sequence number of `signer` (0 if it never signed).
     pub fn next_seq(s: &impl State, signer: &PublicKey) -> Result<u64, StateError> {
-        Ok(get(s, &key("seq", &[signer.as_bytes()]))?.unwrap_or(0))
+        Ok(get(s, &key(Table::Seq, &[signer.as_bytes()]))?.unwrap_or(0))
     }
     /// Sets the next expected sequence number of `signer`.
     pub fn set_next_seq(s: &mut impl State, signer: &PublicKey, n: u64) -> Result<(), StateError> {
-        put(s, &key("seq", &[signer.as_bytes()]), &n)
+        put(s, &key(Table::Seq, &[signer.as_bytes()]), &n)
     }
 
     /// The participant holding `k`.
     pub fn participant(s: &impl State, k: &PublicKey) -> Result<Option<Participant>, StateError> {
-        get(s, &key("participant", &[k.as_bytes()]))
+        get(s, &key(Table::Participant, &[k.as_bytes()]))
     }
     /// Writes a participant.
     pub fn put_participant(
@@ -464,20 +513,20 @@ pub mod tables {
         k: &PublicKey,
         p: &Participant,
     ) -> Result<(), StateError> {
-        put(s, &key("participant", &[k.as_bytes()]), p)
+        put(s, &key(Table::Participant, &[k.as_bytes()]), p)
     }
 
     /// A regulator by name.
     pub fn regulator(s: &impl State, name: &str) -> Result<Option<RegulatorState>, StateError> {
-        get(s, &key("regulator", &[name.as_bytes()]))
+        get(s, &key(Table::Regulator, &[name.as_bytes()]))
     }
     /// Writes a regulator.
     pub fn put_regulator(s: &mut impl State, r: &RegulatorState) -> Result<(), StateError> {
-        put(s, &key("regulator", &[r.name.as_bytes()]), r)
+        put(s, &key(Table::Regulator, &[r.name.as_bytes()]), r)
     }
     /// Every regulator (removed ones included), by name.
     pub fn regulators(s: &impl State) -> Result<Vec<RegulatorState>, StateError> {
-        Ok(scan(s, &key("regulator", &[]))?
+        Ok(scan(s, &key(Table::Regulator, &[]))?
             .into_iter()
             .map(|(_, v)| v)
             .collect())
@@ -485,21 +534,32 @@ pub mod tables {
 
     /// An operator.
     pub fn operator(s: &impl State, u: &Uscc) -> Result<Option<OperatorState>, StateError> {
-        get(s, &key("operator", &[u.as_str().as_bytes()]))
+        get(s, &key(Table::Operator, &[u.as_str().as_bytes()]))
     }
-    /// Writes an operator (and its region index row).
-    pub fn put_operator(s: &mut impl State, o: &OperatorState) -> Result<(), StateError> {
+    /// Writes a new operator and its region index row (registration).
+    pub fn insert_operator(s: &mut impl State, o: &OperatorState) -> Result<(), StateError> {
         let u = o.registration.uscc.as_str().as_bytes();
-        put(s, &key("operator", &[u]), o)?;
+        put(s, &key(Table::Operator, &[u]), o)?;
         put(
             s,
-            &key("region", &[o.registration.region.as_str().as_bytes(), u]),
+            &key(
+                Table::Region,
+                &[o.registration.region.as_str().as_bytes(), u],
+            ),
             &(),
+        )
+    }
+    /// Updates an existing operator (its region, and so its index row, never changes).
+    pub fn put_operator(s: &mut impl State, o: &OperatorState) -> Result<(), StateError> {
+        put(
+            s,
+            &key(Table::Operator, &[o.registration.uscc.as_str().as_bytes()]),
+            o,
         )
     }
     /// USCCs of the operators whose region starts with `prefix`, in (region, USCC) order.
     pub fn operators_in(s: &impl State, prefix: &str) -> Result<Vec<Uscc>, StateError> {
-        let rows = s.scan_prefix(&key("region", &[prefix.as_bytes()]))?;
+        let rows = s.scan_prefix(&key(Table::Region, &[prefix.as_bytes()]))?;
         rows.into_iter()
             .map(|(k, _)| {
                 let code = k.get(k.len().saturating_sub(18)..).unwrap_or_default();
@@ -511,13 +571,16 @@ pub mod tables {
 
     /// An institution.
     pub fn institution(s: &impl State, auth: &str) -> Result<Option<InstitutionState>, StateError> {
-        get(s, &key("institution", &[auth.as_bytes()]))
+        get(s, &key(Table::Institution, &[auth.as_bytes()]))
     }
     /// Writes an institution.
     pub fn put_institution(s: &mut impl State, i: &InstitutionState) -> Result<(), StateError> {
         put(
             s,
-            &key("institution", &[i.registration.authorisation.as_bytes()]),
+            &key(
+                Table::Institution,
+                &[i.registration.authorisation.as_bytes()],
+            ),
             i,
         )
     }
@@ -527,27 +590,32 @@ pub mod tables {
         s: &impl State,
         id: &InstrumentId,
     ) -> Result<Option<InstrumentState>, StateError> {
-        get(s, &key("instrument", &[&instrument_key(id)]))
+        get(s, &key(Table::Instrument, &[&instrument_key(id)]))
     }
-    /// Writes an instrument (and its owner index row).
-    pub fn put_instrument(s: &mut impl State, i: &InstrumentState) -> Result<(), StateError> {
+    /// Writes a new instrument and its owner index row (registration).
+    pub fn insert_instrument(s: &mut impl State, i: &InstrumentState) -> Result<(), StateError> {
         let id = &i.registration.instrument;
         let ik = instrument_key(id);
-        put(s, &key("instrument", &[&ik]), i)?;
+        put(s, &key(Table::Instrument, &[&ik]), i)?;
         put(
             s,
-            &key("op-instrument", &[id.owner.as_str().as_bytes(), &ik]),
+            &key(Table::OpInstrument, &[id.owner.as_str().as_bytes(), &ik]),
             &(),
         )
     }
+    /// Updates an existing instrument (its owner, and so its index row, never changes).
+    pub fn put_instrument(s: &mut impl State, i: &InstrumentState) -> Result<(), StateError> {
+        let ik = instrument_key(&i.registration.instrument);
+        put(s, &key(Table::Instrument, &[&ik]), i)
+    }
     /// Every instrument of an operator.
     pub fn instruments_of(s: &impl State, u: &Uscc) -> Result<Vec<InstrumentState>, StateError> {
-        let prefix = key("op-instrument", &[u.as_str().as_bytes()]);
+        let prefix = key(Table::OpInstrument, &[u.as_str().as_bytes()]);
         let rows = s.scan_prefix(&prefix)?;
         let mut out = Vec::with_capacity(rows.len());
         for (k, _) in rows {
             let ik = k.get(prefix.len()..).unwrap_or_default();
-            if let Some(i) = get(s, &key("instrument", &[ik]))? {
+            if let Some(i) = get(s, &key(Table::Instrument, &[ik]))? {
                 out.push(i);
             }
         }
@@ -559,7 +627,7 @@ pub mod tables {
         s: &impl State,
         digest: &Hash,
     ) -> Result<Option<CertificateEntry>, StateError> {
-        get(s, &key("certificate", &[digest.as_bytes()]))
+        get(s, &key(Table::Certificate, &[digest.as_bytes()]))
     }
     /// Writes a certificate.
     pub fn put_certificate(
@@ -567,33 +635,36 @@ pub mod tables {
         digest: &Hash,
         c: &CertificateEntry,
     ) -> Result<(), StateError> {
-        put(s, &key("certificate", &[digest.as_bytes()]), c)
+        put(s, &key(Table::Certificate, &[digest.as_bytes()]), c)
     }
 
     /// Metadata of an accepted record.
     pub fn entry(s: &impl State, tx: &Hash) -> Result<Option<EntryMeta>, StateError> {
-        get(s, &key("entry", &[tx.as_bytes()]))
+        get(s, &key(Table::Entry, &[tx.as_bytes()]))
     }
     /// Writes a record's metadata.
     pub fn put_entry(s: &mut impl State, tx: &Hash, e: &EntryMeta) -> Result<(), StateError> {
-        put(s, &key("entry", &[tx.as_bytes()]), e)
+        put(s, &key(Table::Entry, &[tx.as_bytes()]), e)
     }
 
     /// One credit fact.
     pub fn fact(s: &impl State, u: &Uscc, tx: &Hash) -> Result<Option<CreditFact>, StateError> {
-        get(s, &key("fact", &[u.as_str().as_bytes(), tx.as_bytes()]))
+        get(
+            s,
+            &key(Table::Fact, &[u.as_str().as_bytes(), tx.as_bytes()]),
+        )
     }
     /// Writes a credit fact.
     pub fn put_fact(s: &mut impl State, u: &Uscc, f: &CreditFact) -> Result<(), StateError> {
         put(
             s,
-            &key("fact", &[u.as_str().as_bytes(), f.tx.as_bytes()]),
+            &key(Table::Fact, &[u.as_str().as_bytes(), f.tx.as_bytes()]),
             f,
         )
     }
     /// Every credit fact of an operator (in tx-id order).
     pub fn facts_of(s: &impl State, u: &Uscc) -> Result<Vec<CreditFact>, StateError> {
-        Ok(scan(s, &key("fact", &[u.as_str().as_bytes()]))?
+        Ok(scan(s, &key(Table::Fact, &[u.as_str().as_bytes()]))?
             .into_iter()
             .map(|(_, v)| v)
             .collect())
@@ -601,7 +672,7 @@ pub mod tables {
 
     /// A self-commitment.
     pub fn commitment(s: &impl State, tx: &Hash) -> Result<Option<CommitmentState>, StateError> {
-        get(s, &key("commitment", &[tx.as_bytes()]))
+        get(s, &key(Table::Commitment, &[tx.as_bytes()]))
     }
     /// Writes a self-commitment.
     pub fn put_commitment(
@@ -609,12 +680,12 @@ pub mod tables {
         tx: &Hash,
         c: &CommitmentState,
     ) -> Result<(), StateError> {
-        put(s, &key("commitment", &[tx.as_bytes()]), c)
+        put(s, &key(Table::Commitment, &[tx.as_bytes()]), c)
     }
 
     /// An objection.
     pub fn objection(s: &impl State, tx: &Hash) -> Result<Option<ObjectionState>, StateError> {
-        get(s, &key("objection", &[tx.as_bytes()]))
+        get(s, &key(Table::Objection, &[tx.as_bytes()]))
     }
     /// Writes an objection.
     pub fn put_objection(
@@ -622,7 +693,7 @@ pub mod tables {
         tx: &Hash,
         o: &ObjectionState,
     ) -> Result<(), StateError> {
-        put(s, &key("objection", &[tx.as_bytes()]), o)
+        put(s, &key(Table::Objection, &[tx.as_bytes()]), o)
     }
 
     /// Records that an objection was filed against `record`.
@@ -634,7 +705,7 @@ pub mod tables {
         put(
             s,
             &key(
-                "record-objection",
+                Table::RecordObjection,
                 &[record.as_bytes(), objection.as_bytes()],
             ),
             &(),
@@ -642,7 +713,7 @@ pub mod tables {
     }
     /// Every objection filed against `record` (in objection tx-id order).
     pub fn objections_to(s: &impl State, record: &Hash) -> Result<Vec<Hash>, StateError> {
-        let prefix = key("record-objection", &[record.as_bytes()]);
+        let prefix = key(Table::RecordObjection, &[record.as_bytes()]);
         s.scan_prefix(&prefix)?
             .into_iter()
             .map(|(k, _)| {
@@ -658,7 +729,10 @@ pub mod tables {
         u: &Uscc,
         tx: &Hash,
     ) -> Result<Option<PenaltyDecision>, StateError> {
-        get(s, &key("penalty", &[u.as_str().as_bytes(), tx.as_bytes()]))
+        get(
+            s,
+            &key(Table::Penalty, &[u.as_str().as_bytes(), tx.as_bytes()]),
+        )
     }
     /// Writes a penalty decision under its tx id.
     pub fn put_penalty(
@@ -668,7 +742,10 @@ pub mod tables {
     ) -> Result<(), StateError> {
         put(
             s,
-            &key("penalty", &[p.target.as_str().as_bytes(), tx.as_bytes()]),
+            &key(
+                Table::Penalty,
+                &[p.target.as_str().as_bytes(), tx.as_bytes()],
+            ),
             p,
         )
     }
@@ -677,7 +754,7 @@ pub mod tables {
         s: &impl State,
         u: &Uscc,
     ) -> Result<Vec<(Hash, PenaltyDecision)>, StateError> {
-        let prefix = key("penalty", &[u.as_str().as_bytes()]);
+        let prefix = key(Table::Penalty, &[u.as_str().as_bytes()]);
         scan::<PenaltyDecision>(s, &prefix)?
             .into_iter()
             .map(|(k, v)| {
@@ -692,11 +769,11 @@ pub mod tables {
 
     /// A draw result.
     pub fn draw(s: &impl State, tx: &Hash) -> Result<Option<DrawResult>, StateError> {
-        get(s, &key("draw", &[tx.as_bytes()]))
+        get(s, &key(Table::Draw, &[tx.as_bytes()]))
     }
     /// Writes a draw result.
     pub fn put_draw(s: &mut impl State, tx: &Hash, d: &DrawResult) -> Result<(), StateError> {
-        put(s, &key("draw", &[tx.as_bytes()]), d)
+        put(s, &key(Table::Draw, &[tx.as_bytes()]), d)
     }
 
     /// Writes a pending draw.
@@ -705,11 +782,15 @@ pub mod tables {
         tx: &Hash,
         p: &PendingDraw,
     ) -> Result<(), StateError> {
-        put(s, &key("pending-draw", &[tx.as_bytes()]), p)
+        put(s, &key(Table::PendingDraw, &[tx.as_bytes()]), p)
+    }
+    /// A pending (accepted, not yet resolved) draw.
+    pub fn pending_draw(s: &impl State, tx: &Hash) -> Result<Option<PendingDraw>, StateError> {
+        get(s, &key(Table::PendingDraw, &[tx.as_bytes()]))
     }
     /// Every pending draw, by request tx id.
     pub fn pending_draws(s: &impl State) -> Result<Vec<(Hash, PendingDraw)>, StateError> {
-        let prefix = key("pending-draw", &[]);
+        let prefix = key(Table::PendingDraw, &[]);
         let mut out = Vec::new();
         for (k, v) in s.scan_prefix(&prefix)? {
             let id = Hash::from_slice(k.get(prefix.len()..).unwrap_or_default())
@@ -720,12 +801,12 @@ pub mod tables {
     }
     /// Removes a pending draw.
     pub fn delete_pending_draw(s: &mut impl State, tx: &Hash) -> Result<(), StateError> {
-        s.delete(&key("pending-draw", &[tx.as_bytes()]))
+        s.delete(&key(Table::PendingDraw, &[tx.as_bytes()]))
     }
 
     /// A governance proposal.
     pub fn proposal(s: &impl State, tx: &Hash) -> Result<Option<ProposalState>, StateError> {
-        get(s, &key("proposal", &[tx.as_bytes()]))
+        get(s, &key(Table::Proposal, &[tx.as_bytes()]))
     }
     /// Writes a governance proposal.
     pub fn put_proposal(
@@ -733,7 +814,7 @@ pub mod tables {
         tx: &Hash,
         p: &ProposalState,
     ) -> Result<(), StateError> {
-        put(s, &key("proposal", &[tx.as_bytes()]), p)
+        put(s, &key(Table::Proposal, &[tx.as_bytes()]), p)
     }
     /// Schedules a proposal to apply at `height`.
     pub fn schedule_governance(
@@ -743,13 +824,13 @@ pub mod tables {
     ) -> Result<(), StateError> {
         put(
             s,
-            &key("gov-due", &[&height.to_be_bytes(), tx.as_bytes()]),
+            &key(Table::GovDue, &[&height.to_be_bytes(), tx.as_bytes()]),
             &(),
         )
     }
     /// Proposals scheduled at exactly `height`; removes their schedule rows.
     pub fn take_due_governance(s: &mut impl State, height: u64) -> Result<Vec<Hash>, StateError> {
-        let prefix = key("gov-due", &[&height.to_be_bytes()]);
+        let prefix = key(Table::GovDue, &[&height.to_be_bytes()]);
         let rows = s.scan_prefix(&prefix)?;
         let mut out = Vec::with_capacity(rows.len());
         for (k, _) in rows {
@@ -762,15 +843,15 @@ pub mod tables {
 
     /// A catalogue item.
     pub fn catalogue_item(s: &impl State, code: &str) -> Result<Option<CatalogueItem>, StateError> {
-        get(s, &key("catalogue", &[code.as_bytes()]))
+        get(s, &key(Table::Catalogue, &[code.as_bytes()]))
     }
     /// Writes a catalogue item.
     pub fn put_catalogue_item(s: &mut impl State, c: &CatalogueItem) -> Result<(), StateError> {
-        put(s, &key("catalogue", &[c.code.as_bytes()]), c)
+        put(s, &key(Table::Catalogue, &[c.code.as_bytes()]), c)
     }
     /// The whole catalogue.
     pub fn catalogue(s: &impl State) -> Result<Vec<CatalogueItem>, StateError> {
-        Ok(scan(s, &key("catalogue", &[]))?
+        Ok(scan(s, &key(Table::Catalogue, &[]))?
             .into_iter()
             .map(|(_, v)| v)
             .collect())
@@ -778,19 +859,19 @@ pub mod tables {
 
     /// The rule parameters (defaults before genesis writes them).
     pub fn params(s: &impl State) -> Result<RuleParams, StateError> {
-        Ok(get(s, b"params")?.unwrap_or_default())
+        Ok(get(s, &key(Table::Meta, &[b"params"]))?.unwrap_or_default())
     }
     /// Writes the rule parameters.
     pub fn put_params(s: &mut impl State, p: &RuleParams) -> Result<(), StateError> {
-        put(s, b"params", p)
+        put(s, &key(Table::Meta, &[b"params"]), p)
     }
 
     /// Chain metadata (written at genesis).
     pub fn chain(s: &impl State) -> Result<Option<ChainMeta>, StateError> {
-        get(s, b"chain")
+        get(s, &key(Table::Meta, &[b"chain"]))
     }
     /// Writes chain metadata.
     pub fn put_chain(s: &mut impl State, c: &ChainMeta) -> Result<(), StateError> {
-        put(s, b"chain", c)
+        put(s, &key(Table::Meta, &[b"chain"]), c)
     }
 }

@@ -541,13 +541,14 @@ fn fuel_station_cheating_device_then_credit_repair() {
     };
     rejected(&mut l, &fj, early, Code::BadPeriod);
 
-    // Day 387: the cheating finding (counted for a year from day 21) no longer counts.
+    // Day 387: a cheating device is a severe finding: it counts three years, not one, and
+    // may be repaired only after a year.
     go_to_day(&mut l, 387);
-    let g = assert_grade(&l, STATION, Grade::D, 55);
-    assert!(!has(&g, "cheating device"), "{g:#?}");
+    let g = assert_grade(&l, STATION, Grade::D, -5);
+    assert!(has(&g, "cheating device"), "{g:#?}");
     assert!(has(&g, "榕鼓市监罚〔2026〕0045号"), "{g:#?}");
 
-    // Day 410: one year after the decision, 信用修复.
+    // Day 410: one year after the decision, 信用修复 of the penalty, then of the inspection.
     go_to_day(&mut l, 410);
     let repair = CreditRepair {
         record: punished,
@@ -555,9 +556,18 @@ fn fuel_station_cheating_device_then_credit_repair() {
         basis: text("已整改并履行处罚决定，公示满一年，申请信用修复"),
     };
     ok(&mut l, &fj, repair.clone());
-    let g = assert_grade(&l, STATION, Grade::A, 105);
+    let g = assert_grade(&l, STATION, Grade::D, 45);
     assert!(!has(&g, "penalty"), "{g:#?}");
+    assert!(has(&g, "cheating device"), "{g:#?}");
     rejected(&mut l, &fj, repair, Code::InvalidState);
+    let repair_inspection = CreditRepair {
+        record: inspected,
+        date: l.time,
+        basis: text("作弊芯片已拆除，复查合格，整改满一年"),
+    };
+    ok(&mut l, &fj, repair_inspection);
+    let g = assert_grade(&l, STATION, Grade::A, 105);
+    assert!(!has(&g, "cheating device"), "{g:#?}");
     // Nothing is deleted: the decision and the inspection are still on the ledger.
     assert!(
         tables::penalty(&l.state, &u(STATION), &punished)
