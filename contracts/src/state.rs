@@ -47,18 +47,58 @@ impl<S: State + ?Sized> State for &mut S {
 
 /// An in-memory [`State`] for tests, tools and benchmarks: values in a hash map (FxHash: the
 /// keys come from the contracts, not from an adversary choosing hash collisions) for point reads
-/// and writes, keys also in an ordered set for prefix scans (touched only when a key appears or disappears, so updating an
-/// existing row costs one hash lookup).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// and writes, and an ordered set of the keys for prefix scans.
+///
+/// The ordered set can be limited to keys whose first byte (the table tag) is in a given set
+/// ([`MemState::indexing`]; [`MemState::for_contracts`] uses the contracts' scanned tables):
+/// keys of other tables are then kept only in the hash map, and a scan of such a prefix falls
+/// back to a full pass over the map, so results are always complete and in order, only slower.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemState {
     values: FxHashMap<Vec<u8>, Vec<u8>>,
     order: BTreeSet<Vec<u8>>,
+    ordered: [bool; 256],
+}
+
+impl Default for MemState {
+    fn default() -> Self {
+        MemState {
+            values: FxHashMap::default(),
+            order: BTreeSet::new(),
+            ordered: [true; 256],
+        }
+    }
 }
 
 impl MemState {
-    /// An empty state.
+    /// An empty state that orders every key.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty state that orders only the keys whose first byte is in `tags`.
+    pub fn indexing(tags: &[u8]) -> Self {
+        let mut ordered = [false; 256];
+        for t in tags {
+            ordered[usize::from(*t)] = true;
+        }
+        MemState {
+            ordered,
+            ..Self::default()
+        }
+    }
+
+    /// An empty state indexed for the contracts' prefix scans ([`crate::store::Table::SCANNED`]).
+    pub fn for_contracts() -> Self {
+        let tags: Vec<u8> = crate::store::Table::SCANNED
+            .iter()
+            .map(|t| *t as u8)
+            .collect();
+        Self::indexing(&tags)
+    }
+
+    fn is_ordered(&self, key: &[u8]) -> bool {
+        key.first().is_none_or(|b| self.ordered[usize::from(*b)])
     }
 
     /// Number of entries.
@@ -73,9 +113,9 @@ impl MemState {
 
     /// Every entry, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Vec<u8>)> {
-        self.order
-            .iter()
-            .filter_map(|k| self.values.get(k).map(|v| (k, v)))
+        let mut all: Vec<(&Vec<u8>, &Vec<u8>)> = self.values.iter().collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all.into_iter()
     }
 
     /// A digest of the whole state (blake3 over length-prefixed keys and values in order): two
@@ -123,7 +163,9 @@ impl State for MemState {
             Some(v) => *v = value,
             None => {
                 self.values.insert(key.to_vec(), value);
-                self.order.insert(key.to_vec());
+                if self.is_ordered(key) {
+                    self.order.insert(key.to_vec());
+                }
             }
         }
         Ok(())
@@ -135,6 +177,18 @@ impl State for MemState {
         Ok(())
     }
     fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError> {
+        let complete_index = self.ordered.iter().all(|o| *o);
+        if prefix.is_empty() || (!complete_index && !self.is_ordered(prefix)) {
+            // not indexed (or everything asked for): a full pass, sorted
+            let mut out: Entries = self
+                .values
+                .iter()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            return Ok(out);
+        }
         Ok(self
             .order
             .range(range_of(prefix))
@@ -238,6 +292,33 @@ mod tests {
         assert_eq!(base.get(b"a/1").unwrap(), None);
         assert_eq!(base.get(b"a/3").unwrap(), Some(b"w".to_vec()));
         assert_ne!(base.digest(), before.digest());
+    }
+
+    #[test]
+    fn partial_index_scans_like_a_full_one() {
+        let mut full = MemState::new();
+        let mut partial = MemState::indexing(&[1]);
+        for i in 0u32..300 {
+            for tag in [0u8, 1, 2, 0xff] {
+                let k = [&[tag][..], &(i * 7919 % 301).to_be_bytes()].concat();
+                full.put(&k, i.to_le_bytes().to_vec()).unwrap();
+                partial.put(&k, i.to_le_bytes().to_vec()).unwrap();
+            }
+        }
+        for i in (0u32..300).step_by(3) {
+            let k = [&[2u8][..], &(i * 7919 % 301).to_be_bytes()].concat();
+            full.delete(&k).unwrap();
+            partial.delete(&k).unwrap();
+        }
+        for prefix in [&[][..], &[0], &[1], &[2], &[2, 0], &[0xff], &[7]] {
+            assert_eq!(
+                full.scan_prefix(prefix).unwrap(),
+                partial.scan_prefix(prefix).unwrap(),
+                "prefix {prefix:?}"
+            );
+        }
+        assert_eq!(full.digest(), partial.digest());
+        assert_eq!(full.len(), partial.len());
     }
 
     #[test]

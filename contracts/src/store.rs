@@ -117,6 +117,24 @@ pub enum Table {
     Meta = 0xff,
 }
 
+impl Table {
+    /// The tables whose rows the contracts read by prefix scan (an operator's instruments,
+    /// facts and penalties; operators by region; regulators; the catalogue; due governance;
+    /// pending draws; objections by record). Only these need an ordered index; the others are
+    /// read by exact key.
+    pub const SCANNED: [Table; 9] = [
+        Table::Regulator,
+        Table::Region,
+        Table::OpInstrument,
+        Table::Fact,
+        Table::Penalty,
+        Table::RecordObjection,
+        Table::Catalogue,
+        Table::GovDue,
+        Table::PendingDraw,
+    ];
+}
+
 /// Builds a key from a table and components: the table's tag byte, then the components.
 pub fn key(table: Table, parts: &[&[u8]]) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());

@@ -50,7 +50,7 @@ impl Ledger {
     /// A fresh ledger at height 1, time [`START`].
     pub fn new() -> Self {
         let mut l = Ledger {
-            state: MemState::new(),
+            state: MemState::for_contracts(),
             chain: test_chain(),
             height: 1,
             time: START,
