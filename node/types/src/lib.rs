@@ -4,6 +4,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod block;
 pub mod checkpoint;
 pub mod crypto;
 pub mod encoding;
@@ -13,6 +14,7 @@ pub mod log;
 pub mod tx;
 pub mod uscc;
 
+pub use block::{Block, BlockBody, BlockHeader};
 pub use crypto::{
     BatchItem, BatchVerifier, KeyBytes, PublicKey, Signature, SigningDomain, SigningKey,
 };

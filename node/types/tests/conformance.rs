@@ -165,12 +165,51 @@ fn transactions() -> Vec<Value> {
     v
 }
 
+fn blocks() -> Vec<Value> {
+    use liangxin_types::block::{BlockBody, BlockHeader};
+    let chain = ChainId::new("liangxin-dev").unwrap();
+    let key = SigningKey::dev("signer-0");
+    let tx = SignedTx::sign(
+        TxBody {
+            chain_id: chain.clone(),
+            signer: key.public_key(),
+            seq: 0,
+            kind: RecordKind(1),
+            payload: BoundedBytes::new(b"record".to_vec()).unwrap(),
+        },
+        &key,
+    )
+    .unwrap();
+    let body = BlockBody {
+        txs: BoundedVec::new(vec![BoundedBytes::new(tx.to_canonical().unwrap()).unwrap()]).unwrap(),
+    };
+    let header = BlockHeader {
+        chain_id: chain,
+        height: 1,
+        view: 3,
+        parent: Hash::ZERO,
+        time: 1_767_225_600,
+        proposer: SigningKey::dev("dev-regulator").public_key().into(),
+        tx_count: 1,
+        body_hash: body.hash().unwrap(),
+        log_size: 1,
+        log_root: liangxin_types::Domain::TxId.hash(b"log root"),
+        state_root: liangxin_types::Domain::State.hash(b"state root"),
+    };
+    let mut h = canonical_case("block header", &header);
+    h["block_hash"] = json!(header.hash().unwrap().to_hex());
+    let mut b = canonical_case("block body", &body);
+    b["body_hash"] = json!(body.hash().unwrap().to_hex());
+    vec![h, b]
+}
+
 #[test]
 fn conformance_vectors_match() {
-    let files: [(&str, Vec<Value>); 3] = [
+    let files: [(&str, Vec<Value>); 4] = [
         ("primitives", primitives()),
         ("identifiers", identifiers()),
         ("transactions", transactions()),
+        ("blocks", blocks()),
     ];
     let regen = std::env::var_os("LIANGXIN_REGEN_VECTORS").is_some();
     for (name, cases) in files {
