@@ -23,7 +23,7 @@
 use liangxin_types::Hash;
 
 use crate::records::{CommitmentWithdrawal, SelfCommitment};
-use crate::rejection::{Code, Rejection};
+use crate::rejection::{Code, Rejection, required};
 use crate::store::{CommitmentState, CreditFact, FactKind, Holder, tables};
 use crate::{Cx, Effects, ExecError, RuleResult, State, Subject, auth};
 
@@ -38,18 +38,11 @@ pub fn commit(s: &mut impl State, cx: &Cx<'_>, r: SelfCommitment) -> RuleResult 
     if r.template_version < 1 {
         return reject(Code::BadField, "pledge template version must be 1 or later");
     }
-    if r.posted_at.is_empty() {
-        return reject(
-            Code::BadField,
-            "the commitment must say where the pledge is posted",
-        );
-    }
-    if r.hotline.is_empty() {
-        return reject(
-            Code::BadField,
-            "the commitment must give a complaint hotline",
-        );
-    }
+    required(
+        &r.posted_at,
+        "the commitment must say where the pledge is posted",
+    )?;
+    required(&r.hotline, "the commitment must give a complaint hotline")?;
     if r.valid_from >= r.valid_until {
         return reject(
             Code::BadPeriod,

@@ -328,8 +328,7 @@ fn finding_reason(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DAY, InstrumentId, InstrumentUse, Sector, VerificationMode, YEAR};
-    use crate::records::InstrumentRegistration;
+    use crate::model::{DAY, Sector, VerificationMode, YEAR};
     use crate::store::{InstrumentState, VerificationSummary};
     use crate::testkit::{Ledger, text};
 
@@ -478,28 +477,12 @@ mod tests {
     }
 
     fn instrument(serial: &str, mode: VerificationMode) -> InstrumentState {
-        InstrumentState {
-            registration: InstrumentRegistration {
-                instrument: InstrumentId {
-                    owner: uscc(OP),
-                    category: text("9.1"),
-                    serial: text(serial),
-                },
-                usage: InstrumentUse::TradeSettlement,
-                model: text("ACS-15"),
-                accuracy_class: text("III"),
-                range: text("15 kg"),
-                manufacturer: text("某衡器厂"),
-                location: text("柜台"),
-                mode,
-            },
-            registered_by: Hash::from_slice(&[7; 32]).unwrap(),
-            registered_at: crate::testkit::START,
-            last_verification: None,
-            last_pass: None,
-            retired: None,
-            replaces: None,
-        }
+        crate::testkit::instrument_state(
+            &uscc(OP),
+            serial,
+            mode,
+            Hash::from_slice(&[7; 32]).unwrap(),
+        )
     }
 
     fn summary(tx: u8, date: Time, passed: bool, until: Time) -> VerificationSummary {

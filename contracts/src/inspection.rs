@@ -24,7 +24,7 @@ use crate::auth;
 use crate::credit::{counts_at, is_negative};
 use crate::model::{InspectionOutcome, ShortText, Time};
 use crate::records::*;
-use crate::rejection::{Code, Rejection};
+use crate::rejection::{Code, Rejection, required};
 use crate::store::{CreditFact, FactKind, tables};
 use crate::{Cx, Effects, ExecError, RuleResult, State, Subject};
 
@@ -236,12 +236,8 @@ fn days(secs: u64) -> String {
 /// (`public_until − date`) within the bounds the parameters set for the severity.
 pub fn penalty(s: &mut impl State, cx: &Cx<'_>, r: PenaltyDecision) -> RuleResult {
     auth::regulator_over(s, cx, &r.target)?;
-    if r.decision_number.trim().is_empty() {
-        return Err(rej(Code::BadField, "the decision number is empty"));
-    }
-    if r.violation.trim().is_empty() {
-        return Err(rej(Code::BadField, "the violation is empty"));
-    }
+    required(&r.decision_number, "the decision number is empty")?;
+    required(&r.violation, "the violation is empty")?;
     not_in_future(r.date, cx, "decision date")?;
     let params = tables::params(s)?;
     let (lo, hi) = params.publication_period(r.severity);
@@ -408,8 +404,8 @@ pub(crate) mod tests {
     use crate::credit::grade;
     use crate::model::MONTH;
     use crate::model::{
-        CommendationLevel, FindingKind, Grade, InstrumentId, InstrumentUse, Jurisdiction, Sector,
-        Severity, VerificationMode, YEAR,
+        CommendationLevel, FindingKind, Grade, InstrumentId, Jurisdiction, Sector, Severity,
+        VerificationMode, YEAR,
     };
     use crate::records::{Finding, RandomDrawRequest};
     use crate::store::{DrawResult, DrawTarget, InstrumentState};
@@ -566,28 +562,12 @@ pub(crate) mod tests {
     }
 
     fn instrument_of(owner: &str, serial: &str) -> InstrumentState {
-        InstrumentState {
-            registration: crate::records::InstrumentRegistration {
-                instrument: InstrumentId {
-                    owner: uscc(owner),
-                    category: text("9.1"),
-                    serial: text(serial),
-                },
-                usage: InstrumentUse::TradeSettlement,
-                model: text("ACS-15"),
-                accuracy_class: text("III"),
-                range: text("15 kg"),
-                manufacturer: text("某衡器厂"),
-                location: text("柜台"),
-                mode: VerificationMode::Periodic,
-            },
-            registered_by: Hash::ZERO,
-            registered_at: crate::testkit::START,
-            last_verification: None,
-            last_pass: None,
-            retired: None,
-            replaces: None,
-        }
+        crate::testkit::instrument_state(
+            &uscc(owner),
+            serial,
+            VerificationMode::Periodic,
+            Hash::ZERO,
+        )
     }
 
     #[test]

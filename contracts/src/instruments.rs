@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{RetirementReason, Time, VerificationMode, VerificationModeKind};
 use crate::records::{InstrumentRegistration, InstrumentRetirement, VerificationResult};
-use crate::rejection::{Code, Rejection};
+use crate::rejection::{Code, Rejection, required};
 use crate::store::{
     CertificateEntry, Holder, InstrumentState, RetirementSummary, VerificationSummary, tables,
 };
@@ -73,12 +73,10 @@ pub fn register(s: &mut impl State, cx: &Cx<'_>, r: InstrumentRegistration) -> R
         );
     }
     auth::operator(s, me)?;
-    if id.serial.is_empty() {
-        return reject(
-            Code::BadField,
-            "the instrument's factory serial number (出厂编号) is required",
-        );
-    }
+    required(
+        &id.serial,
+        "the instrument's factory serial number (出厂编号) is required",
+    )?;
     let item = tables::catalogue_item(s, &id.category)?.ok_or_else(|| {
         Rejection::new(
             Code::NotFound,
@@ -241,18 +239,14 @@ pub fn verify(s: &mut impl State, cx: &Cx<'_>, r: VerificationResult) -> RuleRes
     })?;
     let institution = auth::institution_for(s, cx, &id.category, r.date)?;
     let auth_no = institution.registration.authorisation;
-    if r.certificate_number.is_empty() {
-        return reject(
-            Code::BadField,
-            "the certificate (or notice of failure) number is required",
-        );
-    }
-    if r.regulation.is_empty() {
-        return reject(
-            Code::BadField,
-            "the verification regulation applied (e.g. JJG 443-2023) is required",
-        );
-    }
+    required(
+        &r.certificate_number,
+        "the certificate (or notice of failure) number is required",
+    )?;
+    required(
+        &r.regulation,
+        "the verification regulation applied (e.g. JJG 443-2023) is required",
+    )?;
     let now = cx.block.time;
     if r.date > now {
         return reject(

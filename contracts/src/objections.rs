@@ -25,7 +25,7 @@ use crate::auth;
 use crate::credit::{is_negative, severity_name};
 use crate::model::{Severity, Time};
 use crate::records::*;
-use crate::rejection::{Code, Rejection};
+use crate::rejection::{Code, Rejection, required};
 use crate::store::{CreditFact, FactKind, Holder, ObjectionState, tables};
 use crate::{Cx, Effects, ExecError, RuleResult, State, Subject};
 
@@ -138,9 +138,7 @@ pub fn decide(s: &mut impl State, cx: &Cx<'_>, r: ObjectionDecision) -> RuleResu
             format!("objection {h} was already {how} by decision {by}"),
         ));
     }
-    if r.reason.trim().is_empty() {
-        return Err(rej(Code::BadField, "a decision must give its reasons"));
-    }
+    required(&r.reason, "a decision must give its reasons")?;
     if r.upheld {
         let record = o.objection.record;
         if let Some(mut f) = tables::fact(s, &o.operator, &record)? {
@@ -166,9 +164,7 @@ pub fn repair(s: &mut impl State, cx: &Cx<'_>, r: CreditRepair) -> RuleResult {
     let h = r.record;
     let (u, mut f) = negative_fact(s, &h)?;
     auth::regulator_over(s, cx, &u)?;
-    if r.basis.trim().is_empty() {
-        return Err(rej(Code::BadField, "a credit repair must state its basis"));
-    }
+    required(&r.basis, "a credit repair must state its basis")?;
     if let Some(by) = f.voided {
         return Err(rej(
             Code::InvalidState,

@@ -7,7 +7,7 @@ use liangxin_types::{KeyBytes, PublicKey};
 
 use crate::auth;
 use crate::records::{InstitutionRegistration, KeyRevocation, KeyRotation, OperatorRegistration};
-use crate::rejection::{Code, Rejection};
+use crate::rejection::{Code, Rejection, required};
 use crate::store::{Holder, InstitutionState, OperatorState, Participant, tables};
 use crate::{Cx, Effects, ExecError, RuleResult, State, Subject};
 
@@ -63,9 +63,7 @@ pub fn register_operator(s: &mut impl State, cx: &Cx<'_>, r: OperatorRegistratio
         }
         _ => {}
     }
-    if r.name.is_empty() {
-        return Err(Rejection::new(Code::BadField, "operator name is empty").into());
-    }
+    required(&r.name, "operator name is empty")?;
     if tables::operator(s, &r.uscc)?.is_some() {
         return Err(Rejection::new(
             Code::AlreadyExists,
@@ -107,11 +105,8 @@ pub fn register_institution(
     r: InstitutionRegistration,
 ) -> RuleResult {
     auth::regulator(s, cx)?;
-    if r.authorisation.is_empty() || r.name.is_empty() {
-        return Err(
-            Rejection::new(Code::BadField, "authorisation number and name are required").into(),
-        );
-    }
+    required(&r.authorisation, "the authorisation number is required")?;
+    required(&r.name, "the institution's name is required")?;
     if r.valid_from >= r.valid_until {
         return Err(Rejection::new(
             Code::BadPeriod,

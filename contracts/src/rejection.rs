@@ -105,6 +105,15 @@ impl fmt::Display for Rejection {
     }
 }
 
+/// A required text field: rejected with [`Code::BadField`] and `message` when it is empty or only
+/// white space.
+pub fn required(text: &str, message: &str) -> Result<(), Rejection> {
+    if text.trim().is_empty() {
+        return Err(Rejection::new(Code::BadField, message));
+    }
+    Ok(())
+}
+
 /// Shorthand: `Err(Rejection::new(code, message))`.
 pub fn reject<T>(code: Code, message: impl Into<String>) -> Result<T, Rejection> {
     Err(Rejection::new(code, message))

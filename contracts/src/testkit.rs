@@ -246,6 +246,39 @@ fn test_chain() -> ChainId {
     ChainId::new("liangxin-test").expect("the test chain id is valid")
 }
 
+/// A stored instrument row (a fuel dispenser of catalogue item 9.1, registered at [`START`],
+/// never verified), for tests that set up instrument state directly.
+pub fn instrument_state(
+    owner: &Uscc,
+    serial: &str,
+    mode: crate::model::VerificationMode,
+    registered_by: Hash,
+) -> crate::store::InstrumentState {
+    use crate::model::{InstrumentId, InstrumentUse};
+    crate::store::InstrumentState {
+        registration: crate::records::InstrumentRegistration {
+            instrument: InstrumentId {
+                owner: owner.clone(),
+                category: text("9.1"),
+                serial: text(serial),
+            },
+            usage: InstrumentUse::TradeSettlement,
+            model: text("ACS-15"),
+            accuracy_class: text("III"),
+            range: text("15 kg"),
+            manufacturer: text("某衡器厂"),
+            location: text("柜台"),
+            mode,
+        },
+        registered_by,
+        registered_at: START,
+        last_verification: None,
+        last_pass: None,
+        retired: None,
+        replaces: None,
+    }
+}
+
 /// One realistic example of every record kind, in [`Record::KINDS`] order: used by the
 /// conformance vectors and the documentation.
 pub fn example_records() -> Vec<Record> {
