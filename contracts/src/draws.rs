@@ -431,6 +431,7 @@ pub fn resolve_pending(
                 candidates: counts,
                 sample_rates_ppm: p.sample_rates_ppm,
                 targets,
+                snapshot: p.candidates,
             },
         )?;
         tables::delete_pending_draw(s, &tx_id)?;

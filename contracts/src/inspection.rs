@@ -638,6 +638,7 @@ pub(crate) mod tests {
                 grade: Grade::A,
                 inspectors: vec![text("甲"), text("乙")],
             }],
+            snapshot: Vec::new(),
         };
         tables::put_draw(&mut l.state, &draw_tx, &d).unwrap();
         let before = l.digest();

@@ -13,6 +13,9 @@ pub enum Code {
     Malformed = 1,
     /// A field's value is out of range or inconsistent with another field.
     BadField = 2,
+    /// The transaction's signature does not verify under its signer's key (found at admission;
+    /// a block never holds such a transaction).
+    BadSignature = 3,
     /// The signer's key is not registered.
     UnknownSigner = 10,
     /// The signer's key was revoked or rotated away.
@@ -56,6 +59,7 @@ impl Code {
         match self {
             Code::Malformed => "malformed",
             Code::BadField => "bad_field",
+            Code::BadSignature => "bad_signature",
             Code::UnknownSigner => "unknown_signer",
             Code::RevokedKey => "revoked_key",
             Code::WrongRole => "wrong_role",

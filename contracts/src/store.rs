@@ -465,6 +465,9 @@ pub struct DrawResult {
     pub sample_rates_ppm: [u32; 4],
     /// The selection, in draw order.
     pub targets: Vec<DrawTarget>,
+    /// The candidates snapshot the selection was computed over (operator, grade, last
+    /// inspectors), in candidate order: kept so that anyone can recompute the draw later.
+    pub snapshot: Vec<crate::draws::Candidate>,
 }
 
 /// A draw request accepted but not yet resolved: it is resolved at the start of the next

@@ -15,8 +15,9 @@ use jsonrpsee::core::{RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
 
 use crate::dto::{
-    CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo, EntryFilter, EntryInfo,
-    Finalized, InclusionProof, InstrumentInfo, InstrumentRef, OperatorInfo, Submitted, TxInfo,
+    AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo,
+    EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef, OperatorInfo,
+    Submitted, TxInfo,
 };
 
 /// Liangxin's JSON-RPC API, namespace `lx`.
@@ -36,6 +37,11 @@ pub trait LxApi {
     /// `lx_chainInfo()`: chain id, origin, height, log size, validators and quorum.
     #[method(name = "chainInfo")]
     async fn chain_info(&self) -> RpcResult<ChainInfo>;
+
+    /// `lx_account(public_key)`: who holds a key, whether it is revoked, and the sequence
+    /// number its next transaction must carry (`pending_next_seq`).
+    #[method(name = "account")]
+    async fn account(&self, public_key: String) -> RpcResult<AccountInfo>;
 
     /// `lx_submit(tx)`: admits a transaction to the mempool and returns its id. `tx` is the
     /// canonical signed-transaction bytes as lowercase hex (no `0x`).

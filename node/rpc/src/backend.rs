@@ -15,12 +15,12 @@
 use std::future::Future;
 
 use liangxin_contracts::InstrumentId;
-use liangxin_types::{Hash, Uscc};
+use liangxin_types::{Hash, PublicKey, Uscc};
 use tokio::sync::broadcast;
 
 use crate::dto::{
-    CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo, EntryInfo, Finalized,
-    InclusionProof, InstrumentInfo, OperatorInfo, Submitted, TxInfo, TxSubmission,
+    AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo, EntryInfo,
+    Finalized, InclusionProof, InstrumentInfo, OperatorInfo, Submitted, TxInfo, TxSubmission,
 };
 use crate::error::RpcError;
 
@@ -39,6 +39,13 @@ pub struct EntryEvent {
 pub trait Backend: Send + Sync + 'static {
     /// `lx_chainInfo`.
     fn chain_info(&self) -> impl Future<Output = Result<ChainInfo, RpcError>> + Send;
+
+    /// `lx_account`: any valid key is an answer (an unknown one has no holder and sequence
+    /// numbers 0).
+    fn account(
+        &self,
+        public_key: PublicKey,
+    ) -> impl Future<Output = Result<AccountInfo, RpcError>> + Send;
 
     /// `lx_submit`: admission (chain id, signature, role, replay) and the mempool.
     /// [`RpcError::Rejected`] when admission refuses it, [`RpcError::Busy`] when the mempool

@@ -11,7 +11,9 @@ use liangxin_contracts::credit::GradeReport;
 use liangxin_contracts::draws::Candidate;
 use liangxin_contracts::instruments::InstrumentStatus;
 use liangxin_contracts::records::RandomDrawRequest;
-use liangxin_contracts::store::{CertificateEntry, DrawTarget, InstrumentState, OperatorState};
+use liangxin_contracts::store::{
+    CertificateEntry, DrawTarget, Holder, InstrumentState, OperatorState,
+};
 use liangxin_contracts::{InstrumentId, Record, Rejection, Time};
 use liangxin_types::checkpoint::SignedCheckpoint;
 use liangxin_types::encoding::{BoundedString, Canonical, MAX_TX_SIZE};
@@ -33,6 +35,9 @@ pub const MAX_WAIT_MS: u64 = 30_000;
 pub struct ChainInfo {
     /// The chain id.
     pub chain_id: ChainId,
+    /// The hash of the genesis document (`Genesis::hash`): pins the exact chain a client
+    /// talks to (the chain id carries only its first 8 bytes).
+    pub genesis_hash: Hash,
     /// The checkpoint origin line, `liangxin/<chain_id>`.
     pub origin: String,
     /// Height of the latest final block.
@@ -52,6 +57,25 @@ pub struct ValidatorInfo {
     pub name: String,
     /// Its Ed25519 public key (hex).
     pub public_key: PublicKey,
+}
+
+/// `lx_account`: a key as the ledger knows it, and the sequence number its next transaction
+/// must carry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    /// The key asked about.
+    pub public_key: PublicKey,
+    /// Who holds it (`{"Regulator": name}`, `{"Institution": authorisation}` or
+    /// `{"Operator": uscc}`); `None` for a key the ledger does not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<Holder>,
+    /// Revoked or rotated away: it signs nothing any more.
+    pub revoked: bool,
+    /// The next sequence number by the latest final state.
+    pub next_seq: u64,
+    /// The next sequence number counting this key's transactions waiting in this node's
+    /// mempool: what a new transaction should carry.
+    pub pending_next_seq: u64,
 }
 
 /// `lx_submit`: the transaction was admitted to the mempool (not yet final).
@@ -491,6 +515,13 @@ pub fn parse_hash(what: &str, s: &str) -> Result<Hash, RpcError> {
     }
     let bytes = parse_hex(what, s, HASH_LEN)?;
     Hash::from_slice(&bytes).map_err(|e| RpcError::bad_request(format!("{what}: {e}")))
+}
+
+/// Parses an Ed25519 public key: 64 lowercase hex digits of a canonical, not small-order
+/// point.
+pub fn parse_public_key(what: &str, s: &str) -> Result<PublicKey, RpcError> {
+    let bytes = parse_hex(what, s, 32)?;
+    PublicKey::from_slice(&bytes).map_err(|e| RpcError::bad_request(format!("{what}: {e}")))
 }
 
 /// Parses a USCC and checks its check character (the error names the expected one).

@@ -17,10 +17,10 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::api::LxApiServer;
 use crate::backend::Backend;
 use crate::dto::{
-    CertificateInfo, ChainInfo, CheckedFilter, CheckpointInfo, ConsistencyProof, DrawInfo,
-    EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef,
+    AccountInfo, CertificateInfo, ChainInfo, CheckedFilter, CheckpointInfo, ConsistencyProof,
+    DrawInfo, EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef,
     MAX_ENTRIES_PER_CALL, MAX_WAIT_MS, OperatorInfo, Submitted, TxInfo, TxSubmission, parse_hash,
-    parse_uscc,
+    parse_public_key, parse_uscc,
 };
 use crate::error::RpcError;
 
@@ -149,6 +149,11 @@ fn wire<T>(r: Result<T, RpcError>) -> RpcResult<T> {
 impl<B: Backend> LxApiServer for RpcImpl<B> {
     async fn chain_info(&self) -> RpcResult<ChainInfo> {
         wire(self.backend.chain_info().await)
+    }
+
+    async fn account(&self, public_key: String) -> RpcResult<AccountInfo> {
+        let key = parse_public_key("public_key", &public_key)?;
+        wire(self.backend.account(key).await)
     }
 
     async fn submit(&self, tx: String) -> RpcResult<Submitted> {

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 
 use common::*;
 use liangxin_contracts::Record;
+use liangxin_contracts::store::Holder;
 use liangxin_contracts::testkit::example_records;
 use liangxin_rpc::backend::EntryEvent;
 use liangxin_rpc::dto::*;
@@ -19,6 +20,7 @@ use liangxin_rpc::jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use liangxin_rpc::jsonrpsee::rpc_params;
 use liangxin_rpc::jsonrpsee::ws_client::WsClientBuilder;
 use liangxin_rpc::{LxApiClient, MAX_ENTRIES_PER_CALL, MAX_WAIT_MS, RpcConfig, RpcError, codes};
+use liangxin_types::SigningKey;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
@@ -54,6 +56,16 @@ async fn every_method_over_http() {
     assert_eq!(info.origin, "liangxin/liangxin-test");
     assert_eq!((info.height, info.log_size, info.quorum), (3, 12, 1));
     assert_eq!(info.validators[0].name, "validator-1");
+
+    // lx_account: the validator's key is a regulator's; any other valid key is unknown.
+    let dev = SigningKey::dev("validator-1").public_key();
+    let acct = c.account(dev.to_hex()).await.unwrap();
+    assert!(matches!(acct.holder, Some(Holder::Regulator(_))));
+    let other = c
+        .account(SigningKey::dev("nobody").public_key().to_hex())
+        .await
+        .unwrap();
+    assert_eq!((other.holder, other.next_seq), (None, 0));
 
     // lx_submit, then lx_tx says pending.
     let record = &example_records()[0];
@@ -249,6 +261,10 @@ async fn bad_params_get_clear_errors_and_the_server_stays_up() {
         assert_eq!(e.code(), codes::BAD_REQUEST, "{e:?}");
         assert!(e.to_string().contains(needle), "{needle:?} not in {e}");
         still_up(&c).await;
+    }
+    for bad in ["abc", &"g".repeat(64), &"AB".repeat(32), &"00".repeat(32)] {
+        let e = error_of(c.account(bad.to_string())).await;
+        assert_eq!(e.code(), codes::BAD_REQUEST, "{e:?}");
     }
     for bad in ["abc", &"g".repeat(64), &"AB".repeat(32)] {
         let e = error_of(c.tx(bad.to_string())).await;

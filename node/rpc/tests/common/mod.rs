@@ -11,9 +11,10 @@ use std::time::Duration;
 use liangxin_contracts::credit;
 use liangxin_contracts::draws::{Candidate, draw_seed};
 use liangxin_contracts::instruments;
+use liangxin_contracts::model::ShortText;
 use liangxin_contracts::model::{Sector, VerificationMode};
 use liangxin_contracts::records::RandomDrawRequest;
-use liangxin_contracts::store::{CertificateEntry, DrawTarget, tables};
+use liangxin_contracts::store::{CertificateEntry, DrawTarget, Holder, tables};
 use liangxin_contracts::testkit::{self, Ledger, example_records, text};
 use liangxin_contracts::{Code, Grade, InstrumentId, Record, Rejection};
 use liangxin_rpc::backend::{Backend, EntryEvent};
@@ -23,7 +24,7 @@ use liangxin_rpc::jsonrpsee::server::ServerHandle;
 use liangxin_rpc::{RpcConfig, RpcError, start_server};
 use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
 use liangxin_types::tx::{ChainId, SignedTx};
-use liangxin_types::{Domain, Hash, SigningKey, Uscc};
+use liangxin_types::{Domain, Hash, PublicKey, SigningKey, Uscc};
 use tokio::sync::broadcast;
 
 /// The test operator (a Fuzhou fuel station), with a valid check character.
@@ -275,6 +276,7 @@ impl Backend for Mock {
         let latest = &self.checkpoints[self.checkpoints.len() - 1];
         Ok(ChainInfo {
             chain_id: ChainId::new("liangxin-test").unwrap(),
+            genesis_hash: liangxin_types::Hash::ZERO,
             origin: "liangxin/liangxin-test".into(),
             height: latest.height,
             log_size: latest.log_size,
@@ -283,6 +285,18 @@ impl Backend for Mock {
                 public_key: SigningKey::dev("validator-1").public_key(),
             }],
             quorum: 1,
+        })
+    }
+
+    async fn account(&self, public_key: PublicKey) -> Result<AccountInfo, RpcError> {
+        let dev = SigningKey::dev("validator-1").public_key();
+        Ok(AccountInfo {
+            public_key,
+            holder: (public_key == dev)
+                .then(|| Holder::Regulator(ShortText::new("validator-1").unwrap())),
+            revoked: false,
+            next_seq: 0,
+            pending_next_seq: 0,
         })
     }
 

@@ -1,0 +1,486 @@
+//! The RPC [`Backend`] over the engine: every answer is read under one tip (a read lock), so
+//! the data and the checkpoint it names belong to the same block.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use liangxin_contracts::store::tables;
+use liangxin_contracts::{InstrumentId, Record, Time, credit, instruments};
+use liangxin_rpc::RpcError;
+use liangxin_rpc::backend::{Backend, EntryEvent};
+use liangxin_rpc::dto::{
+    AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo,
+    DrawResolution, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentInfoBrief,
+    OperatorInfo, Submitted, TxInfo, TxStatus, TxSubmission, ValidatorInfo,
+};
+use liangxin_storage::{MAX_READ_ROWS, Store};
+use liangxin_types::checkpoint::SignedCheckpoint;
+use liangxin_types::log::{Blake3, LogReader};
+use liangxin_types::{Canonical, Hash, PublicKey, SignedTx, Uscc};
+use tokio::sync::broadcast;
+
+use crate::engine::Engine;
+use crate::exec::{ReadState, Tip, block_seed, instrument_key};
+
+/// The node's RPC backend.
+pub struct NodeBackend<S: Store> {
+    engine: Arc<Engine<S>>,
+}
+
+impl<S: Store + 'static> NodeBackend<S> {
+    /// A backend over `engine`.
+    pub fn new(engine: Arc<Engine<S>>) -> Self {
+        NodeBackend { engine }
+    }
+
+    fn store(&self) -> &S {
+        self.engine.store()
+    }
+
+    fn timed<T>(&self, started: Instant, r: T) -> T {
+        self.engine
+            .metrics
+            .rpc_seconds
+            .observe(started.elapsed().as_secs_f64());
+        r
+    }
+
+    fn entry_info(&self, leaf_index: u64, bytes: &[u8]) -> Result<EntryInfo, RpcError> {
+        let tx = SignedTx::from_canonical(bytes).map_err(internal)?;
+        let record = Record::decode(tx.body.kind, &tx.body.payload).map_err(internal)?;
+        let id = liangxin_types::tx::tx_id(bytes);
+        let height = self
+            .store()
+            .tx_location(&id)
+            .map_err(internal)?
+            .map(|l| l.height)
+            .ok_or_else(|| RpcError::Internal(format!("leaf {leaf_index} is not indexed")))?;
+        Ok(EntryInfo::new(leaf_index, height, bytes, record))
+    }
+
+    fn entries_at(&self, leaves: &[u64], size: u64) -> Result<Vec<EntryInfo>, RpcError> {
+        leaves
+            .iter()
+            .filter(|l| **l < size)
+            .map(|l| {
+                let bytes = self
+                    .store()
+                    .entry(*l)
+                    .map_err(internal)?
+                    .ok_or_else(|| RpcError::Internal(format!("leaf {l} is missing")))?;
+                self.entry_info(*l, &bytes)
+            })
+            .collect()
+    }
+
+    fn checkpoint_info(tip: &Tip) -> Result<CheckpointInfo, RpcError> {
+        CheckpointInfo::from_signed(&tip.checkpoint)
+    }
+
+    fn validators(&self) -> Result<Vec<ValidatorInfo>, RpcError> {
+        let regs = tables::regulators(&ReadState(self.store())).map_err(internal)?;
+        regs.into_iter()
+            .filter(|r| r.validator && !r.removed)
+            .map(|r| {
+                Ok(ValidatorInfo {
+                    name: r.name.to_string(),
+                    public_key: r.key.to_public_key().map_err(internal)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> RpcError {
+    RpcError::Internal(e.to_string())
+}
+
+/// 2f+1 of n = 3f+1 (the most faults n tolerates: f = ⌊(n−1)/3⌋).
+pub fn quorum(n: usize) -> u32 {
+    let f = n.saturating_sub(1) / 3;
+    (n - f) as u32
+}
+
+impl<S: Store + 'static> Backend for NodeBackend<S> {
+    async fn chain_info(&self) -> Result<ChainInfo, RpcError> {
+        let t = Instant::now();
+        let tip = self.engine.read();
+        let validators = self.validators()?;
+        let r = Ok(ChainInfo {
+            chain_id: tip.chain_id.clone(),
+            genesis_hash: self
+                .store()
+                .genesis_hash()
+                .map_err(internal)?
+                .ok_or_else(|| RpcError::Internal("the store has no genesis hash".into()))?,
+            origin: tip.chain_id.origin(),
+            height: tip.height,
+            log_size: tip.log.size(),
+            quorum: quorum(validators.len()),
+            validators,
+        });
+        drop(tip);
+        self.timed(t, r)
+    }
+
+    async fn account(&self, public_key: PublicKey) -> Result<AccountInfo, RpcError> {
+        let state = ReadState(self.store());
+        let p = tables::participant(&state, &public_key).map_err(internal)?;
+        let next = tables::next_seq(&state, &public_key).map_err(internal)?;
+        Ok(AccountInfo {
+            public_key,
+            revoked: p.as_ref().is_some_and(|p| p.revoked),
+            holder: p.map(|p| p.holder),
+            next_seq: next,
+            pending_next_seq: self.engine.pending_next_seq(&public_key, next),
+        })
+    }
+
+    async fn submit(&self, tx: TxSubmission) -> Result<Submitted, RpcError> {
+        let t = Instant::now();
+        let r = self
+            .engine
+            .admit(tx.bytes, false)
+            .map(|(tx_id, _)| Submitted { tx_id });
+        self.timed(t, r)
+    }
+
+    async fn submit_and_wait(&self, tx: TxSubmission) -> Result<Finalized, RpcError> {
+        let (tx_id, rx) = self.engine.admit(tx.bytes, true)?;
+        let Some(rx) = rx else {
+            return Err(RpcError::Internal("no waiter registered".into()));
+        };
+        match rx.await {
+            Ok(Ok(fin)) => Ok(fin),
+            Ok(Err(rejection)) => Err(RpcError::Rejected {
+                tx_id: Some(tx_id),
+                rejection,
+            }),
+            Err(_) => {
+                // The waiter was dropped: the transaction was already final when we
+                // registered (a duplicate submission), or the node is stopping.
+                match self.tx(tx_id).await? {
+                    TxInfo {
+                        status: TxStatus::Final,
+                        height: Some(height),
+                        leaf_index: Some(leaf_index),
+                        ..
+                    } => {
+                        let checkpoint = self.checkpoint(Some(height)).await?;
+                        Ok(Finalized {
+                            tx_id,
+                            status: TxStatus::Final,
+                            height,
+                            leaf_index,
+                            checkpoint,
+                        })
+                    }
+                    _ => Err(RpcError::Internal(
+                        "the node stopped before the transaction was final".into(),
+                    )),
+                }
+            }
+        }
+    }
+
+    async fn tx(&self, tx_id: Hash) -> Result<TxInfo, RpcError> {
+        if let Some(loc) = self.store().tx_location(&tx_id).map_err(internal)? {
+            return Ok(TxInfo {
+                tx_id,
+                status: TxStatus::Final,
+                height: Some(loc.height),
+                leaf_index: Some(loc.leaf_index),
+                rejection: None,
+            });
+        }
+        let (status, rejection) = self
+            .engine
+            .pool_status(&tx_id)
+            .unwrap_or((TxStatus::Unknown, None));
+        Ok(TxInfo {
+            tx_id,
+            status,
+            height: None,
+            leaf_index: None,
+            rejection,
+        })
+    }
+
+    async fn checkpoint(&self, height: Option<u64>) -> Result<CheckpointInfo, RpcError> {
+        let tip = self.engine.read();
+        match height {
+            None => Self::checkpoint_info(&tip),
+            Some(h) if h > tip.height => Err(RpcError::not_found(format!(
+                "height {h} is above the latest height {}",
+                tip.height
+            ))),
+            Some(h) => {
+                let note = self
+                    .store()
+                    .checkpoint(Some(h))
+                    .map_err(internal)?
+                    .ok_or_else(|| RpcError::not_found(format!("no checkpoint at height {h}")))?;
+                let cp = SignedCheckpoint::parse_note(&note).map_err(internal)?;
+                CheckpointInfo::from_signed(&cp)
+            }
+        }
+    }
+
+    async fn entry(&self, leaf_index: u64) -> Result<EntryInfo, RpcError> {
+        let size = self.engine.read().log.size();
+        if leaf_index >= size {
+            return Err(RpcError::not_found(format!(
+                "leaf {leaf_index} is beyond the log size {size}"
+            )));
+        }
+        let bytes = self
+            .store()
+            .entry(leaf_index)
+            .map_err(internal)?
+            .ok_or_else(|| RpcError::Internal(format!("leaf {leaf_index} is missing")))?;
+        self.entry_info(leaf_index, &bytes)
+    }
+
+    async fn entries(&self, start: u64, end: u64) -> Result<Vec<EntryInfo>, RpcError> {
+        let size = self.engine.read().log.size();
+        if end > size {
+            return Err(RpcError::not_found(format!(
+                "entries up to {end} asked, the log has {size}"
+            )));
+        }
+        let rows = self.store().entries(start, end).map_err(internal)?;
+        rows.iter()
+            .enumerate()
+            .map(|(i, b)| self.entry_info(start + i as u64, b))
+            .collect()
+    }
+
+    async fn inclusion_proof(
+        &self,
+        leaf_index: u64,
+        tree_size: u64,
+    ) -> Result<InclusionProof, RpcError> {
+        let tip = self.engine.read();
+        let size = tip.log.size();
+        if tree_size > size {
+            return Err(RpcError::bad_request(format!(
+                "tree size {tree_size} is beyond the log size {size}"
+            )));
+        }
+        let reader: LogReader<Blake3, &S> = LogReader::new(self.store(), size);
+        let hashes = reader
+            .inclusion_proof(leaf_index, tree_size)
+            .map_err(internal)?;
+        Ok(InclusionProof {
+            leaf_index,
+            tree_size,
+            hashes,
+        })
+    }
+
+    async fn consistency_proof(
+        &self,
+        size1: u64,
+        size2: u64,
+    ) -> Result<ConsistencyProof, RpcError> {
+        let tip = self.engine.read();
+        let size = tip.log.size();
+        if size2 > size {
+            return Err(RpcError::bad_request(format!(
+                "size {size2} is beyond the log size {size}"
+            )));
+        }
+        let reader: LogReader<Blake3, &S> = LogReader::new(self.store(), size);
+        let hashes = reader.consistency_proof(size1, size2).map_err(internal)?;
+        Ok(ConsistencyProof {
+            size1,
+            size2,
+            hashes,
+        })
+    }
+
+    async fn operator(&self, uscc: Uscc) -> Result<OperatorInfo, RpcError> {
+        let t = Instant::now();
+        let tip = self.engine.read();
+        let state = ReadState(self.store());
+        let profile = tables::operator(&state, &uscc)
+            .map_err(internal)?
+            .ok_or_else(|| RpcError::not_found(format!("operator {uscc} is not registered")))?;
+        let now = Time(tip.time);
+        let grade = credit::grade(&state, &uscc, now).map_err(internal)?;
+        let leaves = self
+            .store()
+            .entries_of_operator(&uscc, 0, MAX_READ_ROWS)
+            .map_err(internal)?;
+        let entries = self.entries_at(&leaves, tip.log.size())?;
+        let instruments = tables::instruments_of(&state, &uscc)
+            .map_err(internal)?
+            .into_iter()
+            .map(|i| InstrumentInfoBrief {
+                status: instruments::status(&i, now),
+                state: i,
+            })
+            .collect();
+        let r = Ok(OperatorInfo {
+            uscc,
+            profile,
+            grade,
+            entries,
+            instruments,
+            state_proof: serde_json::Value::Null,
+            checkpoint: Self::checkpoint_info(&tip)?,
+        });
+        drop(tip);
+        self.timed(t, r)
+    }
+
+    async fn instrument(&self, id: InstrumentId) -> Result<InstrumentInfo, RpcError> {
+        let tip = self.engine.read();
+        let state = ReadState(self.store());
+        let st = tables::instrument(&state, &id)
+            .map_err(internal)?
+            .ok_or_else(|| RpcError::not_found(format!("instrument {id} is not registered")))?;
+        let leaves = self
+            .store()
+            .entries_of_instrument(&instrument_key(&id), 0, MAX_READ_ROWS)
+            .map_err(internal)?;
+        let entries = self.entries_at(&leaves, tip.log.size())?;
+        Ok(InstrumentInfo {
+            id,
+            status: instruments::status(&st, Time(tip.time)),
+            state: st,
+            entries,
+            state_proof: serde_json::Value::Null,
+            checkpoint: Self::checkpoint_info(&tip)?,
+        })
+    }
+
+    async fn certificate(&self, digest: Hash) -> Result<CertificateInfo, RpcError> {
+        let tip = self.engine.read();
+        let state = ReadState(self.store());
+        let at = Time(tip.time);
+        let checkpoint = Self::checkpoint_info(&tip)?;
+        let Some(entry) = tables::certificate(&state, &digest).map_err(internal)? else {
+            return Ok(CertificateInfo {
+                digest,
+                on_ledger: false,
+                entry: None,
+                institution_name: None,
+                record: None,
+                valid: false,
+                validity: "no verification record carries this certificate digest".into(),
+                at,
+                state_proof: serde_json::Value::Null,
+                checkpoint,
+            });
+        };
+        let institution_name = tables::institution(&state, entry.institution.as_str())
+            .map_err(internal)?
+            .map(|i| i.registration.name.to_string());
+        let record = match self.store().certificate_entry(&digest).map_err(internal)? {
+            Some(leaf) if leaf < tip.log.size() => self.entries_at(&[leaf], tip.log.size())?.pop(),
+            _ => None,
+        };
+        let instrument = tables::instrument(&state, &entry.instrument).map_err(internal)?;
+        let superseded = instrument
+            .as_ref()
+            .and_then(|i| i.last_verification.as_ref())
+            .is_some_and(|v| v.tx != entry.tx);
+        let retired = instrument.as_ref().is_some_and(|i| i.retired.is_some());
+        let (valid, validity) = if !entry.passed {
+            (
+                false,
+                "the verification failed: this certificate is a failure notice".to_string(),
+            )
+        } else if superseded {
+            (
+                false,
+                "superseded: the instrument was verified again after this certificate".to_string(),
+            )
+        } else if retired {
+            (false, "the instrument was retired".to_string())
+        } else if at >= entry.valid_until {
+            (false, format!("expired at {}", entry.valid_until))
+        } else {
+            (true, format!("a pass, valid until {}", entry.valid_until))
+        };
+        Ok(CertificateInfo {
+            digest,
+            on_ledger: true,
+            entry: Some(entry),
+            institution_name,
+            record,
+            valid,
+            validity,
+            at,
+            state_proof: serde_json::Value::Null,
+            checkpoint,
+        })
+    }
+
+    async fn draw(&self, id: Hash) -> Result<DrawInfo, RpcError> {
+        let tip = self.engine.read();
+        let state = ReadState(self.store());
+        let checkpoint = Self::checkpoint_info(&tip)?;
+        let loc = self
+            .store()
+            .tx_location(&id)
+            .map_err(internal)?
+            .ok_or_else(|| RpcError::not_found(format!("no draw request {id}")))?;
+        let request_entry = self
+            .entries_at(&[loc.leaf_index], tip.log.size())?
+            .pop()
+            .ok_or_else(|| RpcError::not_found(format!("no draw request {id}")))?;
+        let Record::RandomDrawRequest(request) = request_entry.record.clone() else {
+            return Err(RpcError::not_found(format!(
+                "transaction {id} is not a random draw request"
+            )));
+        };
+        if let Some(p) = tables::pending_draw(&state, &id).map_err(internal)? {
+            return Ok(DrawInfo {
+                id,
+                request,
+                request_entry,
+                request_height: p.height,
+                sample_rates_ppm: p.sample_rates_ppm,
+                candidates: p.candidates,
+                resolution: None,
+                state_proof: serde_json::Value::Null,
+                checkpoint,
+            });
+        }
+        let result = tables::draw(&state, &id)
+            .map_err(internal)?
+            .ok_or_else(|| RpcError::not_found(format!("draw {id} has no result")))?;
+        let prev = self
+            .store()
+            .checkpoint(Some(result.height.saturating_sub(1)))
+            .map_err(internal)?
+            .ok_or_else(|| RpcError::Internal("the resolving block's parent is missing".into()))?;
+        let block_seed = block_seed(&SignedCheckpoint::parse_note(&prev).map_err(internal)?);
+        Ok(DrawInfo {
+            id,
+            request,
+            request_entry,
+            request_height: result.request_height,
+            sample_rates_ppm: result.sample_rates_ppm,
+            candidates: result.snapshot.clone(),
+            resolution: Some(DrawResolution {
+                height: result.height,
+                block_seed,
+                seed: result.seed,
+                targets: result.targets,
+            }),
+            state_proof: serde_json::Value::Null,
+            checkpoint,
+        })
+    }
+
+    fn subscribe_checkpoints(&self) -> broadcast::Receiver<CheckpointInfo> {
+        self.engine.subscribe_checkpoints()
+    }
+
+    fn subscribe_entries(&self) -> broadcast::Receiver<EntryEvent> {
+        self.engine.subscribe_entries()
+    }
+}

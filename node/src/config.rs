@@ -1,0 +1,148 @@
+//! The node's configuration: `config.toml` in the node's home directory. Every field has a
+//! default; unknown fields are an error (a typo must not be silently ignored). Relative paths
+//! are relative to the home directory. See `docs/node.md` for every field.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use liangxin_rpc::RpcConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::BlockConfig;
+use crate::error::NodeError;
+use crate::mempool::MempoolConfig;
+
+/// The name of the config file in a home directory.
+pub const CONFIG_FILE: &str = "config.toml";
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Chain and identity.
+    pub node: NodeSection,
+    /// JSON-RPC server.
+    pub rpc: RpcConfig,
+    /// Prometheus metrics.
+    pub metrics: MetricsConfig,
+    /// Block production.
+    pub block: BlockConfig,
+    /// Mempool limits.
+    pub mempool: MempoolConfig,
+}
+
+/// `[node]`: files and identity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeSection {
+    /// The genesis document (JSON). Default `genesis.json`.
+    pub genesis: PathBuf,
+    /// The validator's key file (the SDK's key file format). Default `validator.key`.
+    pub key_file: PathBuf,
+    /// The validator's name: the regulator's name in genesis, also its checkpoint-signing
+    /// name. Default: the first validator of genesis whose key is the key file's.
+    pub validator_name: Option<String>,
+    /// The database directory. Default `db`.
+    pub data_dir: PathBuf,
+}
+
+impl Default for NodeSection {
+    fn default() -> Self {
+        NodeSection {
+            genesis: PathBuf::from("genesis.json"),
+            key_file: PathBuf::from("validator.key"),
+            validator_name: None,
+            data_dir: PathBuf::from("db"),
+        }
+    }
+}
+
+/// `[metrics]`: the Prometheus endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Serve `/metrics`. Default true.
+    pub enabled: bool,
+    /// Where. Default `127.0.0.1:9770`; port 0 picks a free port.
+    pub listen: SocketAddr,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            enabled: true,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9770)),
+        }
+    }
+}
+
+impl NodeConfig {
+    /// Reads `HOME/config.toml`.
+    pub fn load(home: &Path) -> Result<Self, NodeError> {
+        let path = home.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| NodeError::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        toml::from_str(&text).map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// The TOML text.
+    pub fn to_toml(&self) -> Result<String, NodeError> {
+        toml::to_string_pretty(self).map_err(|e| NodeError::Config(e.to_string()))
+    }
+
+    /// `path` made absolute against `home`.
+    pub fn resolve(home: &Path, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            home.join(path)
+        }
+    }
+
+    /// Checks values that can be wrong in ways serde cannot see.
+    pub fn validate(&self) -> Result<(), NodeError> {
+        self.rpc.validate()?;
+        if self.block.max_txs == 0 || self.block.max_txs > liangxin_types::block::MAX_BLOCK_TXS {
+            return Err(NodeError::Config(format!(
+                "block.max_txs must be 1..={}",
+                liangxin_types::block::MAX_BLOCK_TXS
+            )));
+        }
+        if self.block.interval_ms == 0 {
+            return Err(NodeError::Config(
+                "block.interval_ms must be above 0".into(),
+            ));
+        }
+        if self.mempool.max_txs == 0 || self.mempool.max_per_signer == 0 {
+            return Err(NodeError::Config(
+                "mempool.max_txs and mempool.max_per_signer must be above 0".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_and_unknown_fields_fail() {
+        let c = NodeConfig::default();
+        let text = c.to_toml().unwrap();
+        let back: NodeConfig = toml::from_str(&text).unwrap();
+        assert_eq!(back, c);
+        let empty: NodeConfig = toml::from_str("").unwrap();
+        assert_eq!(empty, c);
+        let partial: NodeConfig = toml::from_str("[block]\ninterval_ms = 50\n").unwrap();
+        assert_eq!(partial.block.interval_ms, 50);
+        assert_eq!(partial.block.max_txs, BlockConfig::default().max_txs);
+        let e = toml::from_str::<NodeConfig>("[block]\nintervl_ms = 50\n").unwrap_err();
+        assert!(e.to_string().contains("intervl_ms"), "{e}");
+        let mut bad = NodeConfig::default();
+        bad.block.max_txs = 0;
+        assert!(bad.validate().is_err());
+    }
+}

@@ -1,0 +1,534 @@
+//! The single-validator engine: admission into the mempool, the block producer thread, and
+//! the bookkeeping that answers `lx_tx` and `lx_submitAndWait`.
+//!
+//! Threads: RPC handlers (tokio tasks) admit transactions and read the store; one producer
+//! thread builds, commits and announces blocks. A `RwLock` around "commit + swap the tip"
+//! lets a query read the store and the tip of one block (read lock) while the producer commits
+//! the next (write lock, held only for the synced write).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use liangxin_contracts::store::tables;
+use liangxin_contracts::{Code, Rejection, Role};
+use liangxin_rpc::RpcError;
+use liangxin_rpc::backend::EntryEvent;
+use liangxin_rpc::dto::{CheckpointInfo, EntryInfo, Finalized, RejectionInfo, TxStatus};
+use liangxin_storage::Store;
+use liangxin_types::Hash;
+use liangxin_types::tx::VerifiedTx;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, oneshot};
+
+use crate::error::NodeError;
+use crate::exec::{ReadState, Tip, Validator, build_block};
+use crate::mempool::{AdmitError, Mempool, PoolTx};
+use crate::metrics::Metrics;
+
+/// Block production settings (the `[block]` section of the node's config).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlockConfig {
+    /// Most transactions in one block (at most 10,000). Default 5,000.
+    pub max_txs: usize,
+    /// A block is made when `max_txs` are waiting or this many milliseconds after the previous
+    /// block, whichever comes first (and only if something waits). Default 200.
+    pub interval_ms: u64,
+}
+
+impl Default for BlockConfig {
+    fn default() -> Self {
+        BlockConfig {
+            max_txs: 5_000,
+            interval_ms: 200,
+        }
+    }
+}
+
+/// How many rejected transaction ids `lx_tx` remembers.
+pub const REMEMBERED_REJECTIONS: usize = 100_000;
+
+/// What `lx_submitAndWait` waits for.
+pub type WaitResult = Result<Finalized, RejectionInfo>;
+
+struct Pool {
+    mempool: Mempool,
+    waiters: HashMap<Hash, Vec<oneshot::Sender<WaitResult>>>,
+    rejected: HashMap<Hash, RejectionInfo>,
+    rejected_order: VecDeque<Hash>,
+}
+
+impl Pool {
+    fn remember_rejection(&mut self, id: Hash, r: RejectionInfo) {
+        if self.rejected.insert(id, r).is_none() {
+            self.rejected_order.push_back(id);
+        }
+        while self.rejected_order.len() > REMEMBERED_REJECTIONS {
+            if let Some(old) = self.rejected_order.pop_front() {
+                self.rejected.remove(&old);
+            }
+        }
+    }
+
+    fn reject(&mut self, id: Hash, r: RejectionInfo) {
+        for w in self.waiters.remove(&id).unwrap_or_default() {
+            let _ = w.send(Err(r.clone()));
+        }
+        self.remember_rejection(id, r);
+    }
+}
+
+/// The engine. Shared (`Arc`) between the RPC backend and the producer thread.
+pub struct Engine<S: Store> {
+    store: Arc<S>,
+    validator: Validator,
+    block: BlockConfig,
+    pool: Mutex<Pool>,
+    wake: Condvar,
+    tip: RwLock<Tip>,
+    stop: AtomicBool,
+    failed: Mutex<Option<String>>,
+    checkpoints: broadcast::Sender<CheckpointInfo>,
+    entries: broadcast::Sender<EntryEvent>,
+    /// Block time of the latest block, for queries judged "now".
+    latest_time: AtomicU64,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn rejected(r: Rejection) -> RpcError {
+    RpcError::from(r)
+}
+
+impl<S: Store + 'static> Engine<S> {
+    /// An engine over `store`, whose tip is `tip`.
+    pub fn new(
+        store: Arc<S>,
+        tip: Tip,
+        validator: Validator,
+        block: BlockConfig,
+        mempool: crate::mempool::MempoolConfig,
+    ) -> Self {
+        let (checkpoints, _) = broadcast::channel(256);
+        let (entries, _) = broadcast::channel(16_384);
+        let metrics = Arc::new(Metrics::default());
+        metrics.height.set(tip.height as i64);
+        metrics.log_size.set(tip.log.size() as i64);
+        Engine {
+            store,
+            validator,
+            block: BlockConfig {
+                max_txs: block.max_txs.clamp(1, liangxin_types::block::MAX_BLOCK_TXS),
+                interval_ms: block.interval_ms.max(1),
+            },
+            pool: Mutex::new(Pool {
+                mempool: Mempool::new(mempool),
+                waiters: HashMap::new(),
+                rejected: HashMap::new(),
+                rejected_order: VecDeque::new(),
+            }),
+            wake: Condvar::new(),
+            latest_time: AtomicU64::new(tip.time),
+            tip: RwLock::new(tip),
+            stop: AtomicBool::new(false),
+            failed: Mutex::new(None),
+            checkpoints,
+            entries,
+            metrics,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// This node's validator name.
+    pub fn validator_name(&self) -> &str {
+        &self.validator.name
+    }
+
+    /// A consistent view: the tip and, while the guard lives, a store that does not move past
+    /// it.
+    pub fn read(&self) -> RwLockReadGuard<'_, Tip> {
+        self.tip.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Block time of the latest block.
+    pub fn latest_time(&self) -> u64 {
+        self.latest_time.load(Ordering::Relaxed)
+    }
+
+    /// Why the producer stopped, if it failed.
+    pub fn failure(&self) -> Option<String> {
+        lock(&self.failed).clone()
+    }
+
+    /// New checkpoints, for subscribers.
+    pub fn subscribe_checkpoints(&self) -> broadcast::Receiver<CheckpointInfo> {
+        self.checkpoints.subscribe()
+    }
+
+    /// New entries, for subscribers.
+    pub fn subscribe_entries(&self) -> broadcast::Receiver<EntryEvent> {
+        self.entries.subscribe()
+    }
+
+    /// Transactions waiting and the signer's pending next sequence number.
+    pub fn pending_next_seq(&self, signer: &liangxin_types::PublicKey, state_next: u64) -> u64 {
+        lock(&self.pool)
+            .mempool
+            .pending_next_seq(signer, state_next)
+    }
+
+    /// Where a transaction stands in this node's memory: pending, recently rejected, or
+    /// neither (then the store decides).
+    pub fn pool_status(&self, id: &Hash) -> Option<(TxStatus, Option<RejectionInfo>)> {
+        let pool = lock(&self.pool);
+        if pool.mempool.contains(id) {
+            return Some((TxStatus::Pending, None));
+        }
+        pool.rejected
+            .get(id)
+            .map(|r| (TxStatus::Rejected, Some(r.clone())))
+    }
+
+    /// Admission: chain id, strict signature, precheck, signer registered and not revoked,
+    /// role, sequence number, then the mempool. With `wait`, also registers a waiter before the
+    /// transaction can be executed, so its outcome cannot be missed.
+    pub fn admit(
+        &self,
+        bytes: Vec<u8>,
+        wait: bool,
+    ) -> Result<(Hash, Option<oneshot::Receiver<WaitResult>>), RpcError> {
+        self.metrics.submitted.inc();
+        let result = self.admit_inner(bytes, wait);
+        match &result {
+            Err(RpcError::Rejected { .. }) => {
+                self.metrics.admission_rejected.inc();
+            }
+            Err(RpcError::Busy(_)) => {
+                self.metrics.busy.inc();
+            }
+            _ => {}
+        }
+        result
+    }
+
+    fn admit_inner(
+        &self,
+        bytes: Vec<u8>,
+        wait: bool,
+    ) -> Result<(Hash, Option<oneshot::Receiver<WaitResult>>), RpcError> {
+        if let Some(reason) = self.failure() {
+            return Err(RpcError::Internal(format!(
+                "the node stopped producing blocks: {reason}"
+            )));
+        }
+        let chain_id = self.read().chain_id.clone();
+        let verified = VerifiedTx::decode(bytes, &chain_id).map_err(|e| match e {
+            liangxin_types::Error::WrongChain { expected, got } => rejected(Rejection::new(
+                Code::BadField,
+                format!("transaction is for chain {got}, this is {expected}"),
+            )),
+            liangxin_types::Error::BadSignature => rejected(Rejection::new(
+                Code::BadSignature,
+                "signature does not verify under the signer's key (strict Ed25519 over the \
+                 signing message)",
+            )),
+            other => rejected(Rejection::new(Code::Malformed, other.to_string())),
+        })?;
+        let VerifiedTx { tx, bytes, id } = verified;
+        let with_id = |e: RpcError| match e {
+            RpcError::Rejected { rejection, .. } => RpcError::Rejected {
+                tx_id: Some(id),
+                rejection,
+            },
+            other => other,
+        };
+        let record = liangxin_contracts::precheck(&tx, id)
+            .map_err(|r| with_id(rejected(r)))?
+            .record()
+            .clone();
+        if let Some(loc) = self.store.tx_location(&id).map_err(internal)? {
+            return Err(with_id(rejected(Rejection::new(
+                Code::BadSequence,
+                format!(
+                    "transaction {id} is already final (height {}, leaf {}): a replay",
+                    loc.height, loc.leaf_index
+                ),
+            ))));
+        }
+        let signer = tx.body.signer;
+        let state = ReadState(&*self.store);
+        let participant = tables::participant(&state, &signer)
+            .map_err(internal)?
+            .ok_or_else(|| {
+                with_id(rejected(Rejection::new(
+                    Code::UnknownSigner,
+                    format!("key {signer} is not registered on this ledger"),
+                )))
+            })?;
+        if participant.revoked {
+            return Err(with_id(rejected(Rejection::new(
+                Code::RevokedKey,
+                format!("key {signer} was revoked or replaced and signs nothing"),
+            ))));
+        }
+        if let Some(role) = record.signer_role()
+            && participant.holder.role() != role
+        {
+            return Err(with_id(rejected(Rejection::new(
+                Code::WrongRole,
+                format!(
+                    "a {} record must be signed by {}, not by {}",
+                    record.kind_name(),
+                    liangxin_contracts::role_name(role),
+                    liangxin_contracts::role_name(participant.holder.role())
+                ),
+            ))));
+        }
+        let state_next = tables::next_seq(&state, &signer).map_err(internal)?;
+        let mut pool = lock(&self.pool);
+        let receiver = wait.then(|| {
+            let (tx, rx) = oneshot::channel();
+            pool.waiters.entry(id).or_default().push(tx);
+            rx
+        });
+        let pool_tx = PoolTx {
+            id,
+            bytes,
+            tx,
+            record,
+        };
+        match pool.mempool.insert(pool_tx, state_next) {
+            Ok(()) | Err(AdmitError::Duplicate(_)) => {}
+            Err(e) => {
+                if wait {
+                    pool.waiters.remove(&id);
+                }
+                return Err(match e {
+                    AdmitError::Busy(m) => RpcError::Busy(m),
+                    other => with_id(rejected(Rejection::new(
+                        Code::BadSequence,
+                        other.to_string(),
+                    ))),
+                });
+            }
+        }
+        pool.remember_rejection_clear(&id);
+        let len = pool.mempool.len();
+        self.metrics.mempool_txs.set(len as u64 as i64);
+        self.metrics
+            .mempool_bytes
+            .set(pool.mempool.bytes() as u64 as i64);
+        drop(pool);
+        if len >= self.block.max_txs {
+            self.wake.notify_one();
+        }
+        Ok((id, receiver))
+    }
+
+    /// Stops the producer after its current block.
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.wake.notify_all();
+    }
+
+    /// Runs the producer until [`Engine::shutdown`] or a failure (which it records and
+    /// returns: the node must stop).
+    pub fn run_producer(&self) -> Result<(), NodeError> {
+        let interval = Duration::from_millis(self.block.interval_ms);
+        let mut last = Instant::now();
+        loop {
+            let batch = {
+                let mut pool = lock(&self.pool);
+                loop {
+                    if self.stop.load(Ordering::SeqCst) {
+                        return Ok(());
+                    }
+                    let due = last + interval;
+                    let now = Instant::now();
+                    let waiting = pool.mempool.len();
+                    if waiting >= self.block.max_txs
+                        || (now >= due && (waiting > 0 || self.needs_followup()?))
+                    {
+                        break;
+                    }
+                    let timeout = if now >= due { interval } else { due - now };
+                    pool = self
+                        .wake
+                        .wait_timeout(pool, timeout)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+                pool.mempool.select(self.block.max_txs)
+            };
+            last = Instant::now();
+            if let Err(e) = self.produce(&batch) {
+                tracing::error!(error = %e, "block production failed; the node stops producing");
+                *lock(&self.failed) = Some(e.to_string());
+                return Err(e);
+            }
+        }
+    }
+
+    /// Whether a block is needed even with an empty mempool: a random draw waits for the
+    /// next block's seed.
+    fn needs_followup(&self) -> Result<bool, NodeError> {
+        Ok(!tables::pending_draws(&ReadState(&*self.store))?.is_empty())
+    }
+
+    /// Builds, commits and announces one block of `batch`.
+    fn produce(&self, batch: &[Arc<PoolTx>]) -> Result<(), NodeError> {
+        let started = Instant::now();
+        let tip = self.read().clone();
+        let built = build_block(&*self.store, &tip, batch, now_secs(), &self.validator)?;
+        let accepted = built.outcomes.iter().filter(|o| o.result.is_ok()).count();
+        let commit = accepted > 0 || self.needs_followup()?;
+        if commit {
+            let mut guard = self.tip.write().unwrap_or_else(|e| e.into_inner());
+            self.store.commit(&built.write)?;
+            *guard = built.tip.clone();
+        }
+        let new_tip = &built.tip;
+        let checkpoint = CheckpointInfo::from_signed(&new_tip.checkpoint)
+            .map_err(|e| NodeError::Corrupt(e.to_string()))?;
+        // Outcomes to waiters, the mempool and subscribers.
+        let mut pool = lock(&self.pool);
+        let included: std::collections::HashSet<Hash> = built
+            .outcomes
+            .iter()
+            .filter(|o| o.result.is_ok())
+            .map(|o| o.tx.id)
+            .collect();
+        let mut events = Vec::new();
+        if commit {
+            for stale in pool
+                .mempool
+                .committed(&built.next_seqs, &|id| included.contains(id))
+            {
+                pool.reject(
+                    stale.id,
+                    Rejection::new(
+                        Code::BadSequence,
+                        format!(
+                            "sequence number {} was used by another transaction",
+                            stale.seq()
+                        ),
+                    )
+                    .into(),
+                );
+            }
+        }
+        for o in &built.outcomes {
+            match &o.result {
+                Ok((leaf, _)) if commit => {
+                    let fin = Finalized {
+                        tx_id: o.tx.id,
+                        status: TxStatus::Final,
+                        height: new_tip.height,
+                        leaf_index: *leaf,
+                        checkpoint: checkpoint.clone(),
+                    };
+                    for w in pool.waiters.remove(&o.tx.id).unwrap_or_default() {
+                        let _ = w.send(Ok(fin.clone()));
+                    }
+                    events.push(EntryEvent {
+                        entry: EntryInfo::new(
+                            *leaf,
+                            new_tip.height,
+                            &o.tx.bytes,
+                            o.tx.record.clone(),
+                        ),
+                        operator: o.operator(),
+                    });
+                }
+                Ok(_) => {}
+                Err(r) => {
+                    self.metrics.exec_rejected.inc();
+                    let signer = o.tx.signer();
+                    let seq = o.tx.seq();
+                    for later in pool.mempool.evict_after(&signer, seq) {
+                        if later.id == o.tx.id {
+                            continue;
+                        }
+                        pool.reject(
+                            later.id,
+                            Rejection::new(
+                                Code::BadSequence,
+                                format!(
+                                    "an earlier transaction of this signer (sequence number \
+                                     {seq}) was rejected, so sequence number {} cannot follow",
+                                    later.seq()
+                                ),
+                            )
+                            .into(),
+                        );
+                    }
+                    pool.reject(o.tx.id, r.clone().into());
+                }
+            }
+        }
+        self.metrics
+            .mempool_txs
+            .set(pool.mempool.len() as u64 as i64);
+        self.metrics
+            .mempool_bytes
+            .set(pool.mempool.bytes() as u64 as i64);
+        drop(pool);
+        if commit {
+            self.latest_time.store(new_tip.time, Ordering::Relaxed);
+            self.metrics.blocks.inc();
+            self.metrics.records.inc_by(accepted as u64);
+            self.metrics.height.set(new_tip.height as i64);
+            self.metrics.log_size.set(new_tip.log.size() as i64);
+            self.metrics.observe_block(started.elapsed());
+            let _ = self.checkpoints.send(checkpoint);
+            for e in events {
+                let _ = self.entries.send(e);
+            }
+            tracing::debug!(
+                height = new_tip.height,
+                records = accepted,
+                rejected = built.outcomes.len() - accepted,
+                ms = started.elapsed().as_millis() as u64,
+                "block committed"
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Pool {
+    /// A resubmitted transaction that was rejected before is pending again.
+    fn remember_rejection_clear(&mut self, id: &Hash) {
+        self.rejected.remove(id);
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> RpcError {
+    RpcError::Internal(e.to_string())
+}
+
+/// Whether `role` may sign: re-exported for the backend.
+pub fn role_of(r: Role) -> &'static str {
+    match r {
+        Role::Regulator => "regulator",
+        Role::Institution => "institution",
+        Role::Operator => "operator",
+    }
+}

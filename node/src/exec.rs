@@ -1,0 +1,419 @@
+//! Block execution: from the chain's tip and a list of admitted transactions to a
+//! [`BlockWrite`] with its header and signed checkpoint. Deterministic: the block time and the
+//! transactions are inputs, the seed comes from the previous checkpoint, nothing reads a clock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use liangxin_contracts::genesis::Genesis;
+use liangxin_contracts::{
+    BlockContext, Effects, ExecError, Record, Rejection, State, StateError, Subject, Time,
+};
+use liangxin_storage::{BlockWrite, Region, Store};
+use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
+use liangxin_types::encoding::{BoundedBytes, BoundedVec};
+use liangxin_types::log::{Blake3, LogHasher, MerkleLog};
+use liangxin_types::tx::ChainId;
+use liangxin_types::{BlockBody, BlockHeader, Domain, Hash, PublicKey, SigningKey, Uscc};
+
+use crate::error::NodeError;
+use crate::mempool::PoolTx;
+
+/// The validator this node signs as: its checkpoint-signing name and key.
+#[derive(Debug)]
+pub struct Validator {
+    /// The name on its signature lines (the regulator's name in genesis).
+    pub name: String,
+    /// The key.
+    pub key: SigningKey,
+}
+
+/// The chain after its latest committed block: what the next block builds on.
+#[derive(Clone, Debug)]
+pub struct Tip {
+    /// The chain id.
+    pub chain_id: ChainId,
+    /// Latest height (0 = genesis).
+    pub height: u64,
+    /// Hash of the latest header (the genesis hash at height 0): the next block's parent.
+    pub parent: Hash,
+    /// Time of the latest block (genesis time at height 0), seconds.
+    pub time: u64,
+    /// The log appender at the latest log size.
+    pub log: MerkleLog<Blake3>,
+    /// The state root after the latest block.
+    pub state_root: Hash,
+    /// The latest checkpoint.
+    pub checkpoint: SignedCheckpoint,
+}
+
+/// The state the contracts run on while a block executes: the block's own writes over the
+/// store's committed state.
+pub struct BlockState<'a, S: Store + ?Sized> {
+    store: &'a S,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl<'a, S: Store + ?Sized> BlockState<'a, S> {
+    /// Nothing written yet.
+    pub fn new(store: &'a S) -> Self {
+        BlockState {
+            store,
+            writes: BTreeMap::new(),
+        }
+    }
+
+    /// The writes so far (`None` deletes), in key order.
+    pub fn writes(&self) -> &BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+        &self.writes
+    }
+
+    /// Takes the writes.
+    pub fn into_writes(self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+        self.writes
+    }
+}
+
+fn state_err(e: liangxin_storage::Error) -> StateError {
+    StateError(e.to_string())
+}
+
+impl<S: Store + ?Sized> State for BlockState<'_, S> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        match self.writes.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.store.state_get(key).map_err(state_err),
+        }
+    }
+
+    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError> {
+        self.writes.insert(key.to_vec(), Some(value));
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<(), StateError> {
+        self.writes.insert(key.to_vec(), None);
+        Ok(())
+    }
+
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = self
+            .store
+            .state_scan_prefix(prefix)
+            .map_err(state_err)?
+            .into_iter()
+            .collect();
+        for (k, v) in self
+            .writes
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+        {
+            match v {
+                Some(v) => merged.insert(k.clone(), v.clone()),
+                None => merged.remove(k),
+            };
+        }
+        Ok(merged.into_iter().collect())
+    }
+}
+
+/// A read-only [`State`] over the committed state (for queries); writes fail.
+pub struct ReadState<'a, S: Store + ?Sized>(pub &'a S);
+
+impl<S: Store + ?Sized> State for ReadState<'_, S> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        self.0.state_get(key).map_err(state_err)
+    }
+
+    fn put(&mut self, _key: &[u8], _value: Vec<u8>) -> Result<(), StateError> {
+        Err(StateError("the query state is read-only".into()))
+    }
+
+    fn delete(&mut self, _key: &[u8]) -> Result<(), StateError> {
+        Err(StateError("the query state is read-only".into()))
+    }
+
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+        self.0.state_scan_prefix(prefix).map_err(state_err)
+    }
+}
+
+/// The state root after a block: a commitment to the previous root and the block's state
+/// writes in key order, `Domain::State` hash of `prev_root ‖ (len(key) ‖ key ‖ tag ‖ len(value)
+/// ‖ value)*` with 4-byte big-endian lengths and tag 1 for a put, 0 for a delete.
+///
+/// Two nodes that executed the same blocks on the same genesis have the same root, and any
+/// divergence shows at the first block where it happens. It commits to the state's history,
+/// not to a tree of its keys, so it proves nothing about one key: state proofs arrive with
+/// the authenticated state tree (see `docs/rpc.md`).
+pub fn next_state_root(prev: &Hash, writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Hash {
+    let mut buf = Vec::with_capacity(32 + writes.len() * 64);
+    buf.extend_from_slice(prev.as_bytes());
+    for (k, v) in writes {
+        buf.extend_from_slice(&(k.len() as u32).to_be_bytes());
+        buf.extend_from_slice(k);
+        match v {
+            Some(v) => {
+                buf.push(1);
+                buf.extend_from_slice(&(v.len() as u32).to_be_bytes());
+                buf.extend_from_slice(v);
+            }
+            None => buf.push(0),
+        }
+    }
+    Domain::State.hash(&buf)
+}
+
+/// The seed of the block after the one whose checkpoint is `prev`: `Domain::Seed` hash of
+/// `"block-seed" ‖ sig_1 ‖ … ‖ sig_n`, the checkpoint's Ed25519 signatures in note order.
+/// Ed25519 signatures are deterministic, so nobody knows the seed before the previous block's
+/// checkpoint is signed, and no signer can choose it.
+pub fn block_seed(prev: &SignedCheckpoint) -> Hash {
+    let mut parts: Vec<&[u8]> = vec![b"block-seed"];
+    for s in prev.signatures() {
+        parts.push(&s.signature);
+    }
+    Domain::Seed.hash_parts(&parts)
+}
+
+/// The index key of an instrument: owner USCC (18 bytes), category length (1 byte), category,
+/// serial.
+pub fn instrument_key(id: &liangxin_contracts::InstrumentId) -> Vec<u8> {
+    let category = id.category.as_str().as_bytes();
+    let mut out = Vec::with_capacity(18 + 1 + category.len() + id.serial.as_str().len());
+    out.extend_from_slice(id.owner.as_str().as_bytes());
+    out.push(category.len() as u8);
+    out.extend_from_slice(category);
+    out.extend_from_slice(id.serial.as_str().as_bytes());
+    out
+}
+
+/// What happened to one transaction of a block.
+#[derive(Clone, Debug)]
+pub struct TxOutcome {
+    /// The transaction.
+    pub tx: Arc<PoolTx>,
+    /// Its leaf and effects, or why the contracts rejected it.
+    pub result: Result<(u64, Effects), Rejection>,
+}
+
+impl TxOutcome {
+    /// The operator the record is about, if any.
+    pub fn operator(&self) -> Option<Uscc> {
+        match &self.result {
+            Ok((_, effects)) => effects.subjects.iter().find_map(|s| match s {
+                Subject::Operator(u) => Some(u.clone()),
+                _ => None,
+            }),
+            Err(_) => None,
+        }
+    }
+}
+
+/// A block ready to commit.
+#[derive(Debug)]
+pub struct BuiltBlock {
+    /// The atomic write.
+    pub write: BlockWrite,
+    /// The tip after it.
+    pub tip: Tip,
+    /// Every transaction's outcome, in block order (accepted ones are in the block).
+    pub outcomes: Vec<TxOutcome>,
+    /// The next sequence number of every signer with an accepted transaction.
+    pub next_seqs: Vec<(PublicKey, u64)>,
+}
+
+/// Builds the genesis write for an empty store: the genesis state, and checkpoint 0 (empty
+/// log, `block_hash` = genesis hash) signed by `validator`.
+pub fn build_genesis<S: Store + ?Sized>(
+    store: &S,
+    genesis: &Genesis,
+    validator: &Validator,
+) -> Result<(BlockWrite, Tip), NodeError> {
+    let mut state = BlockState::new(store);
+    let meta = genesis.apply(&mut state).map_err(|e| match e {
+        ExecError::Rejected(r) => NodeError::Genesis(r.to_string()),
+        ExecError::State(e) => NodeError::State(e),
+    })?;
+    let writes = state.into_writes();
+    let state_root = next_state_root(&Hash::ZERO, &writes);
+    let checkpoint = Checkpoint {
+        chain_id: meta.chain_id.clone(),
+        log_size: 0,
+        log_root: Blake3::empty_root(),
+        height: 0,
+        block_hash: meta.genesis_hash,
+        state_root,
+    };
+    let signed = SignedCheckpoint::sign(checkpoint, &validator.name, &validator.key)?;
+    let mut write = BlockWrite::genesis(meta.chain_id.clone(), meta.genesis_hash);
+    write.state_writes(writes).checkpoint(signed.to_note()?);
+    let tip = Tip {
+        chain_id: meta.chain_id,
+        height: 0,
+        parent: meta.genesis_hash,
+        time: genesis.genesis_time.0,
+        log: MerkleLog::new(),
+        state_root,
+        checkpoint: signed,
+    };
+    Ok((write, tip))
+}
+
+/// Executes `txs` in order on top of `tip` as block `tip.height + 1` at `time` (raised to the
+/// parent's time if earlier) and builds its write, header and checkpoint signed by
+/// `validator`. Rejected transactions are left out of the block. The store is only read.
+pub fn build_block<S: Store + ?Sized>(
+    store: &S,
+    tip: &Tip,
+    txs: &[Arc<PoolTx>],
+    time: u64,
+    validator: &Validator,
+) -> Result<BuiltBlock, NodeError> {
+    let height = tip.height + 1;
+    let time = time.max(tip.time);
+    let ctx = BlockContext {
+        height,
+        time: Time(time),
+        seed: block_seed(&tip.checkpoint),
+    };
+    let mut state = BlockState::new(store);
+    liangxin_contracts::begin_block(&mut state, &ctx)?;
+    let mut log = tip.log.clone();
+    let mut outcomes = Vec::with_capacity(txs.len());
+    let mut leaves: Vec<Arc<PoolTx>> = Vec::with_capacity(txs.len());
+    let mut next_seqs: BTreeMap<PublicKey, u64> = BTreeMap::new();
+    for tx in txs {
+        let result = match liangxin_contracts::precheck(&tx.tx, tx.id) {
+            Err(r) => Err(r),
+            Ok(checked) => match liangxin_contracts::execute_checked(&mut state, checked, &ctx) {
+                Ok(effects) => {
+                    let leaf = log.append(&tx.bytes);
+                    leaves.push(Arc::clone(tx));
+                    next_seqs.insert(tx.signer(), tx.seq().saturating_add(1));
+                    Ok((leaf, effects))
+                }
+                Err(ExecError::Rejected(r)) => Err(r),
+                Err(ExecError::State(e)) => return Err(NodeError::State(e)),
+            },
+        };
+        outcomes.push(TxOutcome {
+            tx: Arc::clone(tx),
+            result,
+        });
+    }
+    let writes = state.into_writes();
+    let state_root = next_state_root(&tip.state_root, &writes);
+    let body_txs = leaves
+        .iter()
+        .map(|t| BoundedBytes::new(t.bytes.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = BlockBody {
+        txs: BoundedVec::new(body_txs)?,
+    };
+    let header = BlockHeader {
+        chain_id: tip.chain_id.clone(),
+        height,
+        view: height,
+        parent: tip.parent,
+        time,
+        proposer: validator.key.public_key().into(),
+        tx_count: leaves.len() as u32,
+        body_hash: body.hash()?,
+        log_size: log.size(),
+        log_root: log.root(),
+        state_root,
+    };
+    let block_hash = header.hash()?;
+    let checkpoint = Checkpoint {
+        chain_id: tip.chain_id.clone(),
+        log_size: log.size(),
+        log_root: log.root(),
+        height,
+        block_hash,
+        state_root,
+    };
+    let signed = SignedCheckpoint::sign(checkpoint, &validator.name, &validator.key)?;
+    let mut write = BlockWrite::new(header, body);
+    write.checkpoint(signed.to_note()?);
+    for o in &outcomes {
+        let Ok((leaf, effects)) = &o.result else {
+            continue;
+        };
+        write.entry(*leaf, o.tx.id, o.tx.bytes.clone());
+        for subject in &effects.subjects {
+            match subject {
+                Subject::Operator(u) => {
+                    write.operator_entry(u.clone(), *leaf);
+                    if matches!(o.tx.record, Record::OperatorRegistration(_)) {
+                        write.region_operator(Region::of(u), u.clone());
+                    }
+                }
+                Subject::Instrument(id) => {
+                    write.instrument_entry(instrument_key(id), *leaf);
+                }
+                Subject::Certificate(d) => {
+                    write.certificate_entry(*d, *leaf);
+                }
+                _ => {}
+            }
+        }
+    }
+    write.tiles(log.take_dirty_tiles()).state_writes(writes);
+    let tip = Tip {
+        chain_id: tip.chain_id.clone(),
+        height,
+        parent: block_hash,
+        time,
+        log,
+        state_root,
+        checkpoint: signed,
+    };
+    Ok(BuiltBlock {
+        write,
+        tip,
+        outcomes,
+        next_seqs: next_seqs.into_iter().collect(),
+    })
+}
+
+/// Rebuilds the tip from a store holding at least the genesis write.
+pub fn load_tip<S: Store + ?Sized>(store: &S) -> Result<Option<Tip>, NodeError> {
+    let Some(height) = store.committed_height()? else {
+        return Ok(None);
+    };
+    let chain_id = store
+        .chain_id()?
+        .ok_or_else(|| NodeError::Corrupt("the store has blocks but no chain id".into()))?;
+    let note = store
+        .checkpoint(Some(height))?
+        .ok_or_else(|| NodeError::Corrupt(format!("no checkpoint at height {height}")))?;
+    let checkpoint = SignedCheckpoint::parse_note(&note)?;
+    let log = store.open_log()?;
+    let (parent, time) = if height == 0 {
+        let genesis = store
+            .genesis_hash()?
+            .ok_or_else(|| NodeError::Corrupt("no genesis hash".into()))?;
+        (genesis, 0)
+    } else {
+        let header = store
+            .header(height)?
+            .ok_or_else(|| NodeError::Corrupt(format!("no header at height {height}")))?;
+        (header.hash()?, header.time)
+    };
+    let c = checkpoint.checkpoint();
+    if c.height != height || c.log_size != log.size() || c.log_root != log.root() {
+        return Err(NodeError::Corrupt(format!(
+            "checkpoint at height {height} does not match the stored log"
+        )));
+    }
+    Ok(Some(Tip {
+        chain_id,
+        height,
+        parent,
+        time,
+        state_root: c.state_root,
+        log,
+        checkpoint,
+    }))
+}

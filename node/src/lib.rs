@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod backend;
+pub mod config;
+pub mod engine;
+mod error;
+pub mod exec;
+pub mod mempool;
+pub mod metrics;
+pub mod runtime;
+
+pub use error::NodeError;

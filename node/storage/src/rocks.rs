@@ -1,0 +1,315 @@
+//! [`RocksStore`]: the tables as RocksDB column families.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use liangxin_types::log::{Blake3, Tile, TileId, TileStore};
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
+    Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions,
+};
+
+use crate::Error;
+use crate::store::{Row, Rows, Store, read_tip};
+use crate::tables::{Codec, Table, TableId, Tiles};
+use crate::write::BlockWrite;
+
+/// Tuning of a [`RocksStore`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RocksOptions {
+    /// Bytes of RocksDB's LRU block cache, shared by every column family (default 64 MiB).
+    pub block_cache_bytes: usize,
+    /// Decoded tiles kept in memory, first in first out (default 4,096, about 64 MiB: a decoded
+    /// tile holds its 511 hashes). Decoding a tile costs up to 255 hashes, more than the rest of
+    /// an inclusion proof. Full tiles never change and are cached after their first read; every
+    /// tile a commit writes is cached too (so the right edge's partial tiles stay current). 0
+    /// disables the cache.
+    pub tile_cache_tiles: usize,
+}
+
+impl Default for RocksOptions {
+    fn default() -> Self {
+        RocksOptions {
+            block_cache_bytes: 64 << 20,
+            tile_cache_tiles: 4096,
+        }
+    }
+}
+
+/// The tables as RocksDB column families in one database directory.
+///
+/// Options (see [`RocksStore::open_with`]): the database and missing column families are created
+/// on open; no compression (tiles are hashes and entries are signed records, neither compresses,
+/// and the build links no compression library); one LRU block cache shared by all column families;
+/// a 10-bit Bloom filter per table file for point reads (tiles, entries, the transaction index);
+/// two background jobs; four info logs kept. Every commit is one `WriteBatch` written with
+/// `sync = true`, so it is on disk when [`Store::commit`] returns.
+pub struct RocksStore {
+    db: DB,
+    path: PathBuf,
+    commit_lock: Mutex<()>,
+    tiles: Mutex<TileCache>,
+    _block_cache: Cache,
+}
+
+impl RocksStore {
+    /// Opens (or creates) the store at `path` with the default [`RocksOptions`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::open_with(path, RocksOptions::default())
+    }
+
+    /// Opens (or creates) the store at `path`.
+    pub fn open_with(path: impl AsRef<Path>, options: RocksOptions) -> Result<Self, Error> {
+        let path = path.as_ref().to_path_buf();
+        let cache = Cache::new_lru_cache(options.block_cache_bytes);
+        let mut table = BlockBasedOptions::default();
+        table.set_block_cache(&cache);
+        table.set_bloom_filter(10.0, false);
+        let mut cf = Options::default();
+        cf.set_compression_type(DBCompressionType::None);
+        cf.set_bottommost_compression_type(DBCompressionType::None);
+        cf.set_block_based_table_factory(&table);
+        let mut db = cf.clone();
+        db.create_if_missing(true);
+        db.create_missing_column_families(true);
+        db.set_max_background_jobs(2);
+        db.set_keep_log_file_num(4);
+        let families = TableId::ALL
+            .iter()
+            .map(|t| ColumnFamilyDescriptor::new(t.name(), cf.clone()));
+        let db = DB::open_cf_descriptors(&db, &path, families)?;
+        Ok(RocksStore {
+            db,
+            path,
+            commit_lock: Mutex::new(()),
+            tiles: Mutex::new(TileCache::new(options.tile_cache_tiles)),
+            _block_cache: cache,
+        })
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes of the files in the database directory (SST files, write-ahead log, manifest):
+    /// what the ledger costs on disk. Files that vanish while counting (compaction) are
+    /// skipped.
+    pub fn disk_bytes(&self) -> u64 {
+        std::fs::read_dir(&self.path)
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter_map(|e| e.metadata().ok())
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    fn cf(&self, table: TableId) -> Result<&ColumnFamily, Error> {
+        self.db
+            .cf_handle(table.name())
+            .ok_or_else(|| Error::Rocks(format!("column family {} is missing", table.name())))
+    }
+
+    fn cached_tile(&self, id: TileId) -> Option<Arc<Tile<Blake3>>> {
+        self.tiles.lock().ok()?.get(id)
+    }
+
+    /// Caches a tile read from the database: full tiles only. A partial tile read here could be
+    /// older than one a concurrent commit has just cached, so only commits cache partial tiles.
+    fn cache_read_tile(&self, id: TileId, tile: &Arc<Tile<Blake3>>) {
+        if tile.is_full()
+            && let Ok(mut cache) = self.tiles.lock()
+        {
+            cache.insert(id, tile.clone());
+        }
+    }
+
+    /// Caches the tiles of a commit, before its batch is written: a reader may then see a tile
+    /// wider than the committed log needs, which readers allow, but never an older one.
+    fn cache_written_tiles(&self, write: &BlockWrite) {
+        if let Ok(mut cache) = self.tiles.lock() {
+            for (id, tile) in write.tile_list() {
+                cache.insert(*id, tile.clone());
+            }
+        }
+    }
+
+    /// Forgets the tiles of a commit whose batch failed.
+    fn forget_tiles(&self, write: &BlockWrite) {
+        if let Ok(mut cache) = self.tiles.lock() {
+            for (id, _) in write.tile_list() {
+                cache.remove(*id);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for RocksStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RocksStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TileStore<Blake3> for RocksStore {
+    fn get_tile(&self, id: TileId) -> Result<Option<Arc<Tile<Blake3>>>, liangxin_types::Error> {
+        if let Some(tile) = self.cached_tile(id) {
+            return Ok(Some(tile));
+        }
+        let cf = self.cf(TableId::Tiles)?;
+        let key = id.encode()?;
+        let Some(bytes) = self.db.get_pinned_cf(cf, key).map_err(Error::from)? else {
+            return Ok(None);
+        };
+        let tile = Arc::new(Tiles::decode_value(&bytes)?);
+        self.cache_read_tile(id, &tile);
+        Ok(Some(tile))
+    }
+}
+
+impl Store for RocksStore {
+    fn get_raw(&self, table: TableId, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.db.get_cf(self.cf(table)?, key)?)
+    }
+
+    fn scan_raw(
+        &self,
+        table: TableId,
+        prefix: &[u8],
+        start: &[u8],
+        limit: usize,
+    ) -> Result<Rows, Error> {
+        let mut read = ReadOptions::default();
+        if let Some(end) = successor(prefix) {
+            read.set_iterate_upper_bound(end);
+        }
+        let from = if start < prefix { prefix } else { start };
+        let iter = self.db.iterator_cf_opt(
+            self.cf(table)?,
+            read,
+            IteratorMode::From(from, Direction::Forward),
+        );
+        let mut out = Vec::new();
+        for row in iter {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, v) = row?;
+            if !k.starts_with(prefix) {
+                break;
+            }
+            out.push((k.into_vec(), v.into_vec()));
+        }
+        Ok(out)
+    }
+
+    fn last_raw(&self, table: TableId) -> Result<Option<Row>, Error> {
+        let mut iter = self.db.iterator_cf(self.cf(table)?, IteratorMode::End);
+        match iter.next() {
+            None => Ok(None),
+            Some(row) => {
+                let (k, v) = row?;
+                Ok(Some((k.into_vec(), v.into_vec())))
+            }
+        }
+    }
+
+    fn commit(&self, write: &BlockWrite) -> Result<(), Error> {
+        // One committer at a time: the tip check and the write must not interleave.
+        let _guard = self.commit_lock.lock().map_err(|_| Error::Poisoned)?;
+        let meta = self.cf(TableId::Meta)?;
+        let tip = read_tip(|key| Ok(self.db.get_cf(meta, key)?))?;
+        let ops = write.encode(&tip)?;
+        let mut batch = WriteBatch::default();
+        for (table, key, value) in ops {
+            let cf = self.cf(table)?;
+            match value {
+                Some(v) => batch.put_cf(cf, key, v),
+                None => batch.delete_cf(cf, key),
+            }
+        }
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.cache_written_tiles(write);
+        if let Err(e) = self.db.write_opt(batch, &options) {
+            self.forget_tiles(write);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+/// The smallest key greater than every key that starts with `prefix` (`None` if there is none:
+/// the prefix is empty or all `0xff`).
+fn successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// Decoded full tiles, first in first out.
+struct TileCache {
+    map: HashMap<TileId, Arc<Tile<Blake3>>>,
+    order: VecDeque<TileId>,
+    capacity: usize,
+}
+
+impl TileCache {
+    fn new(capacity: usize) -> Self {
+        TileCache {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            capacity,
+        }
+    }
+
+    fn get(&self, id: TileId) -> Option<Arc<Tile<Blake3>>> {
+        self.map.get(&id).cloned()
+    }
+
+    fn remove(&mut self, id: TileId) {
+        // Its id stays in `order` until it comes up for eviction; evicting a missing id is a
+        // no-op.
+        self.map.remove(&id);
+    }
+
+    fn insert(&mut self, id: TileId, tile: Arc<Tile<Blake3>>) {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.map.insert(id, tile).is_none() {
+            self.order.push_back(id);
+        }
+        while self.map.len() > self.capacity {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.map.remove(&old);
+                }
+                None => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::successor;
+
+    #[test]
+    fn successor_of_prefixes() {
+        assert_eq!(successor(b""), None);
+        assert_eq!(successor(&[0xff, 0xff]), None);
+        assert_eq!(successor(&[1, 2]), Some(vec![1, 3]));
+        assert_eq!(successor(&[1, 0xff]), Some(vec![2]));
+    }
+}
