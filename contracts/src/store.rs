@@ -28,6 +28,8 @@
 //! | `catalogue/` | code | [`CatalogueItem`] |
 //! | `meta/` `params` | — | [`RuleParams`] |
 //! | `meta/` `chain` | — | [`ChainMeta`] |
+//! | `node-index/` `op` ‖ USCC (18) | — | [`EntryChain`] of the operator's log entries (written by the node) |
+//! | `node-index/` `in` ‖ canonical [`InstrumentId`] | — | [`EntryChain`] of the instrument's log entries (written by the node) |
 
 use liangxin_types::tx::RecordKind;
 use liangxin_types::{Hash, KeyBytes, PublicKey, Uscc};
@@ -45,6 +47,16 @@ fn enc<T: Serialize>(v: &T) -> Result<Vec<u8>, StateError> {
 
 fn dec<T: DeserializeOwned>(b: &[u8]) -> Result<T, StateError> {
     bcs::from_bytes(b).map_err(|e| StateError(format!("corrupt state value: {e}")))
+}
+
+/// Decodes a state value (BCS), e.g. one a state proof returned.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StateError> {
+    dec(bytes)
+}
+
+/// Encodes a state value (BCS).
+pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StateError> {
+    enc(v)
 }
 
 /// Reads and decodes a value.
@@ -113,6 +125,10 @@ pub enum Table {
     Penalty = 19,
     /// `record-objection/`: see the table in the module docs.
     RecordObjection = 20,
+    /// Rows the node writes after executing a block's records, not the rules: the entry
+    /// chains of operators and instruments ([`EntryChain`]), which make "these are all of its
+    /// entries" provable from the state root.
+    NodeIndex = 0xf0,
     /// Single rows: `params`, `chain`.
     Meta = 0xff,
 }
@@ -149,6 +165,78 @@ pub fn key(table: Table, parts: &[&[u8]]) -> Vec<u8> {
 pub fn instrument_key(id: &InstrumentId) -> Vec<u8> {
     // BCS of a struct of a string and two bounded strings never fails.
     bcs::to_bytes(id).unwrap_or_default()
+}
+
+/// The state keys of single rows that answers are proven by (see `docs/rpc.md`, state
+/// proofs).
+pub mod keys {
+    use super::*;
+
+    /// `operator/` row of an operator.
+    pub fn operator(u: &Uscc) -> Vec<u8> {
+        key(Table::Operator, &[u.as_str().as_bytes()])
+    }
+    /// `instrument/` row of an instrument.
+    pub fn instrument(id: &InstrumentId) -> Vec<u8> {
+        key(Table::Instrument, &[&instrument_key(id)])
+    }
+    /// `certificate/` row of a certificate digest.
+    pub fn certificate(digest: &Hash) -> Vec<u8> {
+        key(Table::Certificate, &[digest.as_bytes()])
+    }
+    /// `draw/` row (a resolved draw) of a request's tx id.
+    pub fn draw(tx: &Hash) -> Vec<u8> {
+        key(Table::Draw, &[tx.as_bytes()])
+    }
+    /// `pending-draw/` row of a request's tx id.
+    pub fn pending_draw(tx: &Hash) -> Vec<u8> {
+        key(Table::PendingDraw, &[tx.as_bytes()])
+    }
+    /// `node-index/` entry chain of an operator.
+    pub fn operator_entries(u: &Uscc) -> Vec<u8> {
+        key(Table::NodeIndex, &[b"op", u.as_str().as_bytes()])
+    }
+    /// `node-index/` entry chain of an instrument.
+    pub fn instrument_entries(id: &InstrumentId) -> Vec<u8> {
+        key(Table::NodeIndex, &[b"in", &instrument_key(id)])
+    }
+}
+
+/// A running commitment to a subject's log entries, in log order: how many, and a hash chain
+/// over their leaf indexes and tx ids. The node keeps one per operator and per instrument in
+/// the authenticated state, so a client that gets the subject's entries and a state proof of
+/// this row can check that no entry is missing.
+///
+/// `head₀ = 0³²`, `headₙ = Domain::State.hash("entry-chain" ‖ headₙ₋₁ ‖ leaf_index (u64 BE) ‖
+/// tx_id)`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryChain {
+    /// Entries so far.
+    pub count: u64,
+    /// The chain's head.
+    pub head: Hash,
+}
+
+impl EntryChain {
+    /// The chain after one more entry.
+    pub fn extend(&mut self, leaf_index: u64, tx_id: &Hash) {
+        self.head = liangxin_types::Domain::State.hash_parts(&[
+            b"entry-chain",
+            self.head.as_bytes(),
+            &leaf_index.to_be_bytes(),
+            tx_id.as_bytes(),
+        ]);
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// The chain of `entries` (leaf index, tx id) in order.
+    pub fn of<'a>(entries: impl IntoIterator<Item = (u64, &'a Hash)>) -> Self {
+        let mut c = EntryChain::default();
+        for (leaf, id) in entries {
+            c.extend(leaf, id);
+        }
+        c
+    }
 }
 
 /// Chain-wide facts fixed at genesis.

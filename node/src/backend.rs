@@ -4,14 +4,15 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use liangxin_contracts::store::tables;
+use liangxin_contracts::store::{keys, tables};
 use liangxin_contracts::{InstrumentId, Record, Time, credit, instruments};
 use liangxin_rpc::RpcError;
 use liangxin_rpc::backend::{Backend, EntryEvent};
 use liangxin_rpc::dto::{
     AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo,
     DrawResolution, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentInfoBrief,
-    OperatorInfo, Submitted, TxInfo, TxStatus, TxSubmission, ValidatorInfo,
+    OperatorInfo, ProvenRow, StateProofSet, Submitted, TxInfo, TxStatus, TxSubmission,
+    ValidatorInfo,
 };
 use liangxin_storage::{MAX_READ_ROWS, Store};
 use liangxin_types::checkpoint::SignedCheckpoint;
@@ -20,7 +21,7 @@ use liangxin_types::{Canonical, Hash, PublicKey, SignedTx, Uscc};
 use tokio::sync::broadcast;
 
 use crate::engine::Engine;
-use crate::exec::{ReadState, Tip, block_seed, instrument_key};
+use crate::exec::{ReadState, Tip, TreeReader, block_seed, instrument_key};
 
 /// The node's RPC backend.
 pub struct NodeBackend<S: Store> {
@@ -71,6 +72,31 @@ impl<S: Store + 'static> NodeBackend<S> {
                 self.entry_info(*l, &bytes)
             })
             .collect()
+    }
+
+    /// Proofs of state rows at the tip's height, against its state root.
+    fn prove_rows(
+        &self,
+        tip: &Tip,
+        rows: &[(&str, Vec<u8>)],
+    ) -> Result<serde_json::Value, RpcError> {
+        let reader = TreeReader(self.store());
+        let mut out = Vec::with_capacity(rows.len());
+        for (row, key) in rows {
+            let (value, proof) =
+                liangxin_state::prove(&reader, tip.height, key).map_err(internal)?;
+            out.push(ProvenRow {
+                row: (*row).to_string(),
+                key: hex::encode(key),
+                value: value.map(hex::encode),
+                proof,
+            });
+        }
+        Ok(StateProofSet {
+            state_root: tip.state_root,
+            rows: out,
+        }
+        .to_value())
     }
 
     fn checkpoint_info(tip: &Tip) -> Result<CheckpointInfo, RpcError> {
@@ -321,13 +347,20 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
                 state: i,
             })
             .collect();
+        let state_proof = self.prove_rows(
+            &tip,
+            &[
+                ("operator", keys::operator(&uscc)),
+                ("operator_entries", keys::operator_entries(&uscc)),
+            ],
+        )?;
         let r = Ok(OperatorInfo {
             uscc,
             profile,
             grade,
             entries,
             instruments,
-            state_proof: serde_json::Value::Null,
+            state_proof,
             checkpoint: Self::checkpoint_info(&tip)?,
         });
         drop(tip);
@@ -345,12 +378,19 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             .entries_of_instrument(&instrument_key(&id), 0, MAX_READ_ROWS)
             .map_err(internal)?;
         let entries = self.entries_at(&leaves, tip.log.size())?;
+        let state_proof = self.prove_rows(
+            &tip,
+            &[
+                ("instrument", keys::instrument(&id)),
+                ("instrument_entries", keys::instrument_entries(&id)),
+            ],
+        )?;
         Ok(InstrumentInfo {
-            id,
             status: instruments::status(&st, Time(tip.time)),
+            id,
             state: st,
             entries,
-            state_proof: serde_json::Value::Null,
+            state_proof,
             checkpoint: Self::checkpoint_info(&tip)?,
         })
     }
@@ -361,6 +401,8 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
         let at = Time(tip.time);
         let checkpoint = Self::checkpoint_info(&tip)?;
         let Some(entry) = tables::certificate(&state, &digest).map_err(internal)? else {
+            let state_proof =
+                self.prove_rows(&tip, &[("certificate", keys::certificate(&digest))])?;
             return Ok(CertificateInfo {
                 digest,
                 on_ledger: false,
@@ -370,7 +412,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
                 valid: false,
                 validity: "no verification record carries this certificate digest".into(),
                 at,
-                state_proof: serde_json::Value::Null,
+                state_proof,
                 checkpoint,
             });
         };
@@ -404,6 +446,13 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
         } else {
             (true, format!("a pass, valid until {}", entry.valid_until))
         };
+        let state_proof = self.prove_rows(
+            &tip,
+            &[
+                ("certificate", keys::certificate(&digest)),
+                ("instrument", keys::instrument(&entry.instrument)),
+            ],
+        )?;
         Ok(CertificateInfo {
             digest,
             on_ledger: true,
@@ -413,7 +462,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             valid,
             validity,
             at,
-            state_proof: serde_json::Value::Null,
+            state_proof,
             checkpoint,
         })
     }
@@ -437,6 +486,8 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             )));
         };
         if let Some(p) = tables::pending_draw(&state, &id).map_err(internal)? {
+            let state_proof =
+                self.prove_rows(&tip, &[("pending_draw", keys::pending_draw(&id))])?;
             return Ok(DrawInfo {
                 id,
                 request,
@@ -445,7 +496,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
                 sample_rates_ppm: p.sample_rates_ppm,
                 candidates: p.candidates,
                 resolution: None,
-                state_proof: serde_json::Value::Null,
+                state_proof,
                 checkpoint,
             });
         }
@@ -458,6 +509,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             .map_err(internal)?
             .ok_or_else(|| RpcError::Internal("the resolving block's parent is missing".into()))?;
         let block_seed = block_seed(&SignedCheckpoint::parse_note(&prev).map_err(internal)?);
+        let state_proof = self.prove_rows(&tip, &[("draw", keys::draw(&id))])?;
         Ok(DrawInfo {
             id,
             request,
@@ -471,7 +523,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
                 seed: result.seed,
                 targets: result.targets,
             }),
-            state_proof: serde_json::Value::Null,
+            state_proof,
             checkpoint,
         })
     }

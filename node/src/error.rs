@@ -11,6 +11,9 @@ pub enum NodeError {
     /// The state under the contracts failed.
     #[error(transparent)]
     State(#[from] StateError),
+    /// The authenticated state tree failed.
+    #[error("state tree: {0}")]
+    Tree(#[from] liangxin_state::Error),
     /// A protocol type could not be built or parsed.
     #[error(transparent)]
     Types(#[from] liangxin_types::Error),

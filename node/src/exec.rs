@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use liangxin_contracts::genesis::Genesis;
+use liangxin_contracts::store::{EntryChain, decode, encode, keys};
 use liangxin_contracts::{
     BlockContext, Effects, ExecError, Record, Rejection, State, StateError, Subject, Time,
 };
-use liangxin_storage::{BlockWrite, Region, Store};
+use liangxin_storage::{BlockWrite, Region, Store, TableId};
 use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
 use liangxin_types::encoding::{BoundedBytes, BoundedVec};
 use liangxin_types::log::{Blake3, LogHasher, MerkleLog};
@@ -138,30 +139,47 @@ impl<S: Store + ?Sized> State for ReadState<'_, S> {
     }
 }
 
-/// The state root after a block: a commitment to the previous root and the block's state
-/// writes in key order, `Domain::State` hash of `prev_root ‖ (len(key) ‖ key ‖ tag ‖ len(value)
-/// ‖ value)*` with 4-byte big-endian lengths and tag 1 for a put, 0 for a delete.
-///
-/// Two nodes that executed the same blocks on the same genesis have the same root, and any
-/// divergence shows at the first block where it happens. It commits to the state's history,
-/// not to a tree of its keys, so it proves nothing about one key: state proofs arrive with
-/// the authenticated state tree (see `docs/rpc.md`).
-pub fn next_state_root(prev: &Hash, writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Hash {
-    let mut buf = Vec::with_capacity(32 + writes.len() * 64);
-    buf.extend_from_slice(prev.as_bytes());
-    for (k, v) in writes {
-        buf.extend_from_slice(&(k.len() as u32).to_be_bytes());
-        buf.extend_from_slice(k);
-        match v {
-            Some(v) => {
-                buf.push(1);
-                buf.extend_from_slice(&(v.len() as u32).to_be_bytes());
-                buf.extend_from_slice(v);
+/// The authenticated state tree's records, read from the store's `state_tree` table.
+pub struct TreeReader<'a, S: Store + ?Sized>(pub &'a S);
+
+impl<S: Store + ?Sized> liangxin_state::NodeReader for TreeReader<'_, S> {
+    fn get_node(&self, key: &[u8]) -> Result<Option<Vec<u8>>, liangxin_state::Error> {
+        self.0
+            .get_raw(TableId::StateTree, key)
+            .map_err(|e| liangxin_state::Error::Storage(e.to_string()))
+    }
+}
+
+/// Extends the entry chains ([`EntryChain`]) of the operators and instruments that the
+/// block's accepted records touched, in log order, as state writes of the block.
+fn extend_entry_chains<S: Store + ?Sized>(
+    state: &mut BlockState<'_, S>,
+    outcomes: &[TxOutcome],
+) -> Result<(), NodeError> {
+    for o in outcomes {
+        let Ok((leaf, effects)) = &o.result else {
+            continue;
+        };
+        let mut keys = Vec::new();
+        for subject in &effects.subjects {
+            match subject {
+                Subject::Operator(u) => keys.push(keys::operator_entries(u)),
+                Subject::Instrument(id) => keys.push(keys::instrument_entries(id)),
+                _ => {}
             }
-            None => buf.push(0),
+        }
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let mut chain: EntryChain = match state.get(&key)? {
+                Some(b) => decode(&b)?,
+                None => EntryChain::default(),
+            };
+            chain.extend(*leaf, &o.tx.id);
+            state.put(&key, encode(&chain)?)?;
         }
     }
-    Domain::State.hash(&buf)
+    Ok(())
 }
 
 /// The seed of the block after the one whose checkpoint is `prev`: `Domain::Seed` hash of
@@ -236,7 +254,8 @@ pub fn build_genesis<S: Store + ?Sized>(
         ExecError::State(e) => NodeError::State(e),
     })?;
     let writes = state.into_writes();
-    let state_root = next_state_root(&Hash::ZERO, &writes);
+    let tree = liangxin_state::apply(&TreeReader(store), 0, &writes)?;
+    let state_root = tree.root;
     let checkpoint = Checkpoint {
         chain_id: meta.chain_id.clone(),
         log_size: 0,
@@ -247,7 +266,10 @@ pub fn build_genesis<S: Store + ?Sized>(
     };
     let signed = SignedCheckpoint::sign(checkpoint, &validator.name, &validator.key)?;
     let mut write = BlockWrite::genesis(meta.chain_id.clone(), meta.genesis_hash);
-    write.state_writes(writes).checkpoint(signed.to_note()?);
+    write
+        .state_writes(writes)
+        .state_tree(tree.puts, tree.deletes)
+        .checkpoint(signed.to_note()?);
     let tip = Tip {
         chain_id: meta.chain_id,
         height: 0,
@@ -302,8 +324,10 @@ pub fn build_block<S: Store + ?Sized>(
             result,
         });
     }
+    extend_entry_chains(&mut state, &outcomes)?;
     let writes = state.into_writes();
-    let state_root = next_state_root(&tip.state_root, &writes);
+    let tree = liangxin_state::apply(&TreeReader(store), height, &writes)?;
+    let state_root = tree.root;
     let body_txs = leaves
         .iter()
         .map(|t| BoundedBytes::new(t.bytes.clone()))
@@ -359,7 +383,10 @@ pub fn build_block<S: Store + ?Sized>(
             }
         }
     }
-    write.tiles(log.take_dirty_tiles()).state_writes(writes);
+    write
+        .tiles(log.take_dirty_tiles())
+        .state_writes(writes)
+        .state_tree(tree.puts, tree.deletes);
     let tip = Tip {
         chain_id: tip.chain_id.clone(),
         height,

@@ -58,11 +58,12 @@ async fn main() -> Result<()> {
     for (e, leaf) in op.entries.iter().zip(&verified.entries_included) {
         println!("  included: leaf {leaf} {}", e.record.kind_name());
     }
-    if verified.state_proof == StateProofStatus::NotProvided {
-        println!(
-            "not proven: the node sends no state proof yet, so the grade and the completeness \
-             of the entry list are the node's word"
-        );
+    match &verified.state_proof {
+        StateProofStatus::Verified { proven, not_proven } => {
+            println!("state proof verified: {}", proven.join(", "));
+            println!("not proven: {}", not_proven.join(", "));
+        }
+        other => println!("state proof: {other:?}: the grade and the entry list are not proven"),
     }
     Ok(())
 }

@@ -304,9 +304,10 @@ impl Client {
         uscc: &Uscc,
     ) -> Result<(OperatorInfo, Verified)> {
         let info = self.operator(uscc).await?;
-        let v = self
+        let mut v = self
             .verify_entries(lc, &info.checkpoint, &info.entries, &info.state_proof)
             .await?;
+        v.state_proof = verify::verify_operator_state(&info, &v.checkpoint.checkpoint)?;
         Ok((info, v))
     }
 
@@ -317,14 +318,15 @@ impl Client {
         id: &InstrumentId,
     ) -> Result<(InstrumentInfo, Verified)> {
         let info = self.instrument(id).await?;
-        let v = self
+        let mut v = self
             .verify_entries(lc, &info.checkpoint, &info.entries, &info.state_proof)
             .await?;
+        v.state_proof = verify::verify_instrument_state(&info, &v.checkpoint.checkpoint)?;
         Ok((info, v))
     }
 
-    /// `lx_certificate`, verified: the verification record's inclusion, when on the ledger.
-    /// (That a certificate is *not* on the ledger needs a state proof: not provided yet.)
+    /// `lx_certificate`, verified: the verification record's inclusion, when on the ledger,
+    /// and the state proof of the certificate row (its absence proves "not on the ledger").
     pub async fn verify_certificate(
         &self,
         lc: &mut LightClient,
@@ -332,16 +334,18 @@ impl Client {
     ) -> Result<(CertificateInfo, Verified)> {
         let info = self.certificate(digest).await?;
         let entries: Vec<EntryInfo> = info.record.iter().cloned().collect();
-        let v = self
+        let mut v = self
             .verify_entries(lc, &info.checkpoint, &entries, &info.state_proof)
             .await?;
+        v.state_proof = verify::verify_certificate_state(&info, &v.checkpoint.checkpoint)?;
         Ok((info, v))
     }
 
     /// `lx_draw`, verified: the request's inclusion, and, when resolved, that the selection is
     /// what `compute_selection` gives for the seed, the request, the rates and the candidates
-    /// shown. (That the candidates are the jurisdiction's operators with those grades needs a
-    /// state proof: not provided yet.)
+    /// shown, and the state proof of the stored result (or pending draw) with its candidates
+    /// snapshot. (That the snapshot lists the jurisdiction's operators with those grades is not
+    /// proven.)
     pub async fn verify_draw(
         &self,
         lc: &mut LightClient,
@@ -376,9 +380,10 @@ impl Client {
             }
         }
         let entries = [info.request_entry.clone()];
-        let v = self
+        let mut v = self
             .verify_entries(lc, &info.checkpoint, &entries, &info.state_proof)
             .await?;
+        v.state_proof = verify::verify_draw_state(&info, &v.checkpoint.checkpoint)?;
         Ok((info, v))
     }
 

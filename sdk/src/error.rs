@@ -75,6 +75,10 @@ pub enum VerifyError {
     /// proof for another leaf or size than asked, a transaction for another chain.
     #[error("inconsistent answer: {0}")]
     Mismatch(String),
+    /// A state proof does not verify against the checkpoint's state root, or the answer
+    /// disagrees with the proven state rows.
+    #[error("state proof: {0}")]
+    State(String),
 }
 
 impl Error {

@@ -12,14 +12,25 @@
 //!   ([`verify_entry`], [`verify_inclusion`]);
 //! - the **consistency** of two checkpoints: the older log is a prefix of the newer one
 //!   ([`verify_consistency`]);
-//! - **state proofs** are not built by the node yet: every answer's `state_proof` is `null`.
-//!   So "these are *all* of the operator's entries" and "its grade is B" are not proven, and
-//!   [`Verified::state_proof`] says so ([`StateProofStatus::NotProvided`]) rather than
-//!   pretend.
+//! - **state proofs**: the rows an answer is built from, proven against the checkpoint's
+//!   state root by sparse Merkle proofs (`liangxin-state`), and the answer checked against
+//!   them ([`verify_operator_state`] and its siblings): an operator's profile and that its
+//!   entry list is *complete* (the proven entry chain), an instrument's state, a certificate's
+//!   presence or absence, a draw's result and snapshot. What the proofs do not cover (the
+//!   grade, computed from rows not proven yet) is listed in
+//!   [`StateProofStatus::Verified::not_proven`]; a node that sends no proof gets
+//!   [`StateProofStatus::NotProvided`].
 
 use liangxin_contracts::Record;
 use liangxin_contracts::genesis::Genesis;
-use liangxin_rpc::dto::{ChainInfo, CheckpointInfo, ConsistencyProof, EntryInfo, InclusionProof};
+use liangxin_contracts::store::{
+    CertificateEntry, DrawResult, EntryChain, InstrumentState, OperatorState, PendingDraw, decode,
+    keys,
+};
+use liangxin_rpc::dto::{
+    CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo, EntryInfo,
+    InclusionProof, InstrumentInfo, OperatorInfo, StateProofSet,
+};
 use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
 use liangxin_types::log::{self, Blake3, LogHasher};
 use liangxin_types::tx::{ChainId, VerifiedTx};
@@ -302,20 +313,29 @@ pub fn verify_consistency(
     })
 }
 
-/// What is known of the state proof that came with an answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// What the state proof that came with an answer established.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
 pub enum StateProofStatus {
-    /// The node sent none (`null`): the node does not build state proofs yet. Facts read from
-    /// state (a grade, an instrument's status, *completeness* of an entry list) are the
-    /// node's word, not proven.
+    /// The node sent none (`null`): facts read from state (a grade, an instrument's status,
+    /// *completeness* of an entry list) are the node's word, not proven.
     NotProvided,
-    /// The node sent something this SDK cannot check yet: treated as not proven.
+    /// The node sent something this SDK cannot check: treated as not proven.
     NotVerifiable,
+    /// Every row's proof verified against the checkpoint's state root, and the answer agrees
+    /// with the proven rows.
+    Verified {
+        /// What the proven rows establish, for a person (e.g. "profile", "the entry list is
+        /// complete").
+        proven: Vec<String>,
+        /// What the answer shows that the proofs do not cover (e.g. "grade").
+        not_proven: Vec<String>,
+    },
 }
 
 impl StateProofStatus {
-    /// The status of an answer's `state_proof` value.
+    /// The status of an answer's `state_proof` value before checking it: `NotProvided` for
+    /// `null`, otherwise `NotVerifiable` (use the `verify_*_state` functions to check it).
     pub fn of(value: &serde_json::Value) -> Self {
         if value.is_null() {
             StateProofStatus::NotProvided
@@ -323,6 +343,234 @@ impl StateProofStatus {
             StateProofStatus::NotVerifiable
         }
     }
+
+    /// Whether proofs were checked and verified.
+    pub fn is_verified(&self) -> bool {
+        matches!(self, StateProofStatus::Verified { .. })
+    }
+}
+
+/// The proven rows of an answer, by row name: key and value (`None` = proven absent).
+type ProvenRows = Vec<(String, Vec<u8>, Option<Vec<u8>>)>;
+
+/// Checks every row's sparse Merkle proof against `state_root` (the verified checkpoint's).
+fn proven_rows(
+    value: &serde_json::Value,
+    state_root: &Hash,
+) -> Result<Option<ProvenRows>, VerifyError> {
+    let bad = |m: String| VerifyError::State(m);
+    let Some(set) = StateProofSet::from_value(value).map_err(|e| bad(e.to_string()))? else {
+        return Ok(None);
+    };
+    if &set.state_root != state_root {
+        return Err(bad(format!(
+            "the proofs are for state root {}, the checkpoint's is {state_root}",
+            set.state_root
+        )));
+    }
+    let mut out = Vec::with_capacity(set.rows.len());
+    for row in &set.rows {
+        let key = row.key_bytes().map_err(|e| bad(e.to_string()))?;
+        let value = row.value_bytes().map_err(|e| bad(e.to_string()))?;
+        row.proof
+            .verify(state_root, &key, value.as_deref())
+            .map_err(|e| bad(format!("row {}: {e}", row.row)))?;
+        out.push((row.row.clone(), key, value));
+    }
+    Ok(Some(out))
+}
+
+/// The row named `name` with key `key`; its decoded value (`None` = proven absent).
+fn row<T: serde::de::DeserializeOwned>(
+    rows: &ProvenRows,
+    name: &str,
+    key: &[u8],
+) -> Result<Option<T>, VerifyError> {
+    let (_, _, value) = rows
+        .iter()
+        .find(|(n, k, _)| n == name && k == key)
+        .ok_or_else(|| VerifyError::State(format!("no proof of the {name} row of this answer")))?;
+    value
+        .as_deref()
+        .map(|v| decode::<T>(v).map_err(|e| VerifyError::State(format!("row {name}: {e}"))))
+        .transpose()
+}
+
+fn entry_chain(entries: &[EntryInfo]) -> Result<EntryChain, VerifyError> {
+    let mut chain = EntryChain::default();
+    for e in entries {
+        let bytes = e
+            .tx_bytes()
+            .map_err(|err| VerifyError::Inclusion(err.to_string()))?;
+        chain.extend(e.leaf_index, &liangxin_types::tx::tx_id(&bytes));
+    }
+    Ok(chain)
+}
+
+fn mismatch(what: &str) -> VerifyError {
+    VerifyError::State(format!(
+        "the answer's {what} is not what the proven state holds"
+    ))
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_string()).collect()
+}
+
+/// Checks `lx_operator`'s state proof against the verified checkpoint: the profile is the
+/// proven `operator` row, and the entries (in order) make the proven entry chain, so none is
+/// missing. The grade and the instruments are not covered.
+pub fn verify_operator_state(
+    info: &OperatorInfo,
+    checkpoint: &Checkpoint,
+) -> Result<StateProofStatus, VerifyError> {
+    let Some(rows) = proven_rows(&info.state_proof, &checkpoint.state_root)? else {
+        return Ok(StateProofStatus::of(&info.state_proof));
+    };
+    let profile: Option<OperatorState> = row(&rows, "operator", &keys::operator(&info.uscc))?;
+    if profile.as_ref() != Some(&info.profile) {
+        return Err(mismatch("operator profile"));
+    }
+    let chain: EntryChain = row(
+        &rows,
+        "operator_entries",
+        &keys::operator_entries(&info.uscc),
+    )?
+    .unwrap_or_default();
+    if chain != entry_chain(&info.entries)? {
+        return Err(VerifyError::State(format!(
+            "the entry list ({} entries) is not the proven one ({} entries): an entry is \
+             missing, extra or out of order",
+            info.entries.len(),
+            chain.count
+        )));
+    }
+    Ok(StateProofStatus::Verified {
+        proven: strings(&["profile", "the entry list is complete"]),
+        not_proven: strings(&["grade", "instruments"]),
+    })
+}
+
+/// Checks `lx_instrument`'s state proof: the state is the proven `instrument` row and the
+/// entries make its proven entry chain.
+pub fn verify_instrument_state(
+    info: &InstrumentInfo,
+    checkpoint: &Checkpoint,
+) -> Result<StateProofStatus, VerifyError> {
+    let Some(rows) = proven_rows(&info.state_proof, &checkpoint.state_root)? else {
+        return Ok(StateProofStatus::of(&info.state_proof));
+    };
+    let state: Option<InstrumentState> = row(&rows, "instrument", &keys::instrument(&info.id))?;
+    if state.as_ref() != Some(&info.state) {
+        return Err(mismatch("instrument state"));
+    }
+    let chain: EntryChain = row(
+        &rows,
+        "instrument_entries",
+        &keys::instrument_entries(&info.id),
+    )?
+    .unwrap_or_default();
+    if chain != entry_chain(&info.entries)? {
+        return Err(VerifyError::State(
+            "the instrument's entry list is not the proven one".into(),
+        ));
+    }
+    Ok(StateProofStatus::Verified {
+        proven: strings(&["instrument state", "the entry list is complete"]),
+        not_proven: strings(&["status (computed from the state and the block time)"]),
+    })
+}
+
+/// Checks `lx_certificate`'s state proof: presence or absence of the `certificate` row agrees
+/// with `on_ledger` and `entry`; when valid is claimed, the proven instrument's latest
+/// verification is this certificate's and the instrument is not retired.
+pub fn verify_certificate_state(
+    info: &CertificateInfo,
+    checkpoint: &Checkpoint,
+) -> Result<StateProofStatus, VerifyError> {
+    let Some(rows) = proven_rows(&info.state_proof, &checkpoint.state_root)? else {
+        return Ok(StateProofStatus::of(&info.state_proof));
+    };
+    let entry: Option<CertificateEntry> =
+        row(&rows, "certificate", &keys::certificate(&info.digest))?;
+    if entry.is_some() != info.on_ledger || entry != info.entry {
+        return Err(mismatch("certificate"));
+    }
+    let Some(entry) = entry else {
+        return Ok(StateProofStatus::Verified {
+            proven: strings(&["the certificate is not on the ledger"]),
+            not_proven: Vec::new(),
+        });
+    };
+    let instrument: Option<InstrumentState> =
+        row(&rows, "instrument", &keys::instrument(&entry.instrument))?;
+    if info.valid {
+        let current = instrument.as_ref().is_some_and(|i| {
+            i.retired.is_none()
+                && i.last_verification
+                    .as_ref()
+                    .is_some_and(|v| v.tx == entry.tx)
+        });
+        if !entry.passed || !current {
+            return Err(mismatch(
+                "validity (the proven state says superseded, retired or failed)",
+            ));
+        }
+    }
+    Ok(StateProofStatus::Verified {
+        proven: strings(&[
+            "the certificate entry",
+            "its instrument's latest verification",
+        ]),
+        not_proven: strings(&["the end of validity against the block time"]),
+    })
+}
+
+/// Checks `lx_draw`'s state proof: the proven `draw` row (or `pending_draw` row) holds the
+/// request, rates, candidates snapshot and, once resolved, the seed and selection shown.
+pub fn verify_draw_state(
+    info: &DrawInfo,
+    checkpoint: &Checkpoint,
+) -> Result<StateProofStatus, VerifyError> {
+    let Some(rows) = proven_rows(&info.state_proof, &checkpoint.state_root)? else {
+        return Ok(StateProofStatus::of(&info.state_proof));
+    };
+    match &info.resolution {
+        Some(res) => {
+            let d: DrawResult = row(&rows, "draw", &keys::draw(&info.id))?
+                .ok_or_else(|| mismatch("draw (the proven state has no result)"))?;
+            if d.request != info.request
+                || d.seed != res.seed
+                || d.height != res.height
+                || d.targets != res.targets
+                || d.snapshot != info.candidates
+                || d.sample_rates_ppm != info.sample_rates_ppm
+            {
+                return Err(mismatch("draw result"));
+            }
+        }
+        None => {
+            let p: PendingDraw = row(&rows, "pending_draw", &keys::pending_draw(&info.id))?
+                .ok_or_else(|| mismatch("pending draw (the proven state has none)"))?;
+            if p.request != info.request
+                || p.candidates != info.candidates
+                || p.sample_rates_ppm != info.sample_rates_ppm
+            {
+                return Err(mismatch("pending draw"));
+            }
+        }
+    }
+    Ok(StateProofStatus::Verified {
+        proven: strings(&[
+            "request",
+            "sample rates",
+            "candidates snapshot",
+            "seed and selection",
+        ]),
+        not_proven: strings(&[
+            "that the snapshot lists the jurisdiction's operators with their grades",
+        ]),
+    })
 }
 
 /// How a checkpoint relates to the light client's previous one.
@@ -359,15 +607,15 @@ pub struct Verified {
     pub link: Link,
     /// The leaf indexes whose inclusion (and signature, and record) verified.
     pub entries_included: Vec<u64>,
-    /// The state proof: never claimed verified while the node builds none.
+    /// What the state proofs established (or that there were none).
     pub state_proof: StateProofStatus,
 }
 
 impl Verified {
-    /// Whether everything the answer claims is proven (false while state proofs are not
-    /// provided).
+    /// Whether the state proofs verified too (then what they do not cover is listed in
+    /// `state_proof`).
     pub fn is_complete(&self) -> bool {
-        false
+        self.state_proof.is_verified()
     }
 }
 

@@ -85,7 +85,8 @@ pub trait LxApi {
     async fn consistency_proof(&self, size1: u64, size2: u64) -> RpcResult<ConsistencyProof>;
 
     /// `lx_operator(uscc)`: profile, grade with reasons, entries, instruments with status,
-    /// state proof (not built yet) and the checkpoint it is all read at.
+    /// state proofs of its profile and of its complete entry list, and the checkpoint it is all
+    /// read at.
     #[method(name = "operator")]
     async fn operator(&self, uscc: String) -> RpcResult<OperatorInfo>;
 

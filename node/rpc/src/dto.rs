@@ -276,13 +276,71 @@ pub struct OperatorInfo {
     pub entries: Vec<EntryInfo>,
     /// Its instruments with their status at the checkpoint's block time.
     pub instruments: Vec<InstrumentInfoBrief>,
-    /// Proof of the facts above in the authenticated state under `checkpoint.state_root`.
-    /// **Not built yet**: the authenticated state tree arrives with a later issue; until
-    /// then the backend sends `null` (or whatever placeholder it documents) and clients must
-    /// not treat this answer as proven.
+    /// A [`StateProofSet`] under `checkpoint.state_root` with the rows `operator` (proves
+    /// `profile`) and `operator_entries` (the entry chain: proves that `entries` is complete).
+    /// `grade` and `instruments` are computed from rows not proven yet; `null` from a node that
+    /// builds no proofs.
     pub state_proof: serde_json::Value,
     /// The checkpoint all of this is read at.
     pub checkpoint: CheckpointInfo,
+}
+
+/// What the `state_proof` field of an answer holds: proofs of state rows against the
+/// answer's checkpoint `state_root`, one per row the answer is built from (see `docs/rpc.md`,
+/// state proofs). Rows a proof shows absent have `value: null`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateProofSet {
+    /// The state root the rows are proven against (the checkpoint's).
+    pub state_root: Hash,
+    /// The rows.
+    pub rows: Vec<ProvenRow>,
+}
+
+/// One state row and its proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenRow {
+    /// Which row: `operator`, `operator_entries`, `instrument`, `instrument_entries`,
+    /// `certificate`, `draw` or `pending_draw` (the keys of
+    /// `liangxin_contracts::store::keys`).
+    pub row: String,
+    /// The state key, lowercase hex.
+    pub key: String,
+    /// The value (the contracts' BCS encoding), lowercase hex; `null` when absent.
+    pub value: Option<String>,
+    /// The sparse Merkle proof (`liangxin_state::StateProof`).
+    pub proof: liangxin_state::StateProof,
+}
+
+impl StateProofSet {
+    /// Parses an answer's `state_proof` field; `None` when it is `null` (no proof sent).
+    pub fn from_value(v: &serde_json::Value) -> Result<Option<Self>, RpcError> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        serde_json::from_value(v.clone())
+            .map(Some)
+            .map_err(|e| RpcError::bad_request(format!("state_proof: {e}")))
+    }
+
+    /// The JSON value of the `state_proof` field.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl ProvenRow {
+    /// The key bytes.
+    pub fn key_bytes(&self) -> Result<Vec<u8>, RpcError> {
+        parse_hex("state_proof key", &self.key, 1 << 16)
+    }
+
+    /// The value bytes (`None`: proven absent).
+    pub fn value_bytes(&self) -> Result<Option<Vec<u8>>, RpcError> {
+        self.value
+            .as_deref()
+            .map(|v| parse_hex("state_proof value", v, MAX_TX_SIZE * 16))
+            .transpose()
+    }
 }
 
 /// An instrument in an operator's list.
@@ -305,7 +363,8 @@ pub struct InstrumentInfo {
     pub status: InstrumentStatus,
     /// The log entries about it, in log order.
     pub entries: Vec<EntryInfo>,
-    /// State proof; **not built yet** (see [`OperatorInfo::state_proof`]).
+    /// A [`StateProofSet`] with the rows `instrument` (proves `state`) and
+    /// `instrument_entries` (proves that `entries` is complete).
     pub state_proof: serde_json::Value,
     /// The checkpoint all of this is read at.
     pub checkpoint: CheckpointInfo,
@@ -336,8 +395,9 @@ pub struct CertificateInfo {
     pub validity: String,
     /// The moment validity is judged at: the checkpoint's block time.
     pub at: Time,
-    /// State proof (including of absence); **not built yet** (see
-    /// [`OperatorInfo::state_proof`]).
+    /// A [`StateProofSet`] with the row `certificate` (its presence proves `entry`, its
+    /// absence proves `on_ledger: false`) and, when on the ledger, `instrument` (proves the
+    /// facts `valid` is judged from: superseded, retired).
     pub state_proof: serde_json::Value,
     /// The checkpoint all of this is read at.
     pub checkpoint: CheckpointInfo,
@@ -363,7 +423,8 @@ pub struct DrawInfo {
     /// The resolution; `None` while the draw waits for the next block's seed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<DrawResolution>,
-    /// State proof; **not built yet** (see [`OperatorInfo::state_proof`]).
+    /// A [`StateProofSet`] with the row `draw` (a resolved draw: proves the result, rates and
+    /// candidates snapshot) or `pending_draw` (proves the snapshot of a draw not yet resolved).
     pub state_proof: serde_json::Value,
     /// The checkpoint all of this is read at.
     pub checkpoint: CheckpointInfo,

@@ -782,6 +782,7 @@ fn tables_are_declared_once() {
             "tx_index",
             "tiles",
             "state",
+            "state_tree",
             "by_operator",
             "by_instrument",
             "by_certificate",

@@ -130,7 +130,9 @@ pub enum Domain {
     Checkpoint,
     /// Content digest of an off-chain document (certificate, report, pledge text).
     Document,
-    /// Leaf or node of the authenticated state map.
+    /// Commitments kept inside the state, e.g. the entry chains of operators and instruments
+    /// (`liangxin_contracts::store::EntryChain`). The authenticated state tree's own leaf and
+    /// node hashes use the contexts of the `liangxin-state` crate.
     State,
     /// Randomness derivation (e.g. the seed of a random inspection draw).
     Seed,

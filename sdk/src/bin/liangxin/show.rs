@@ -317,11 +317,33 @@ pub fn verified(v: &Value) {
     if let Some(true) = v["selection_recomputed"].as_bool() {
         println!("selection   recomputed from the seed, the request and the candidates: matches");
     }
-    match ver["state_proof"].as_str() {
+    let sp = &ver["state_proof"];
+    match sp["status"].as_str() {
         Some("not_provided") => println!(
-            "state proof NOT PROVIDED: the node does not build state proofs yet; facts read \
-             from state (grade, statuses, that the lists are complete) are not proven"
+            "state proof NOT PROVIDED: facts read from state (grade, statuses, that the lists \
+             are complete) are the node's word, not proven"
         ),
+        Some("verified") => {
+            let list = |k: &str| {
+                sp[k]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default()
+            };
+            println!(
+                "state proof verified against the state root: {}",
+                list("proven")
+            );
+            let np = list("not_proven");
+            if !np.is_empty() {
+                println!("  not proven: {np}");
+            }
+        }
         Some(other) => println!("state proof {other}: not verified"),
         None => {}
     }
