@@ -248,7 +248,8 @@ fn run<S: State + ?Sized>(
         return Err(Rejection::new(
             Code::WrongRole,
             format!(
-                "a {} record must be signed by {}, not by {}",
+                "{} {} record must be signed by {}, not by {}",
+                article(record.kind_name()),
                 record.kind_name(),
                 role_name(role),
                 role_name(participant.holder.role())
@@ -319,6 +320,15 @@ pub fn begin_block<S: State + ?Sized>(
     subjects.extend(draws::resolve_pending(&mut overlay, block)?);
     overlay.commit()?;
     Ok(subjects)
+}
+
+/// "a" or "an" before `word` in messages.
+pub fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// A role's name in messages.

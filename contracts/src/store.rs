@@ -248,8 +248,10 @@ pub struct ChainMeta {
     pub genesis_hash: Hash,
 }
 
-/// Who holds a key.
+/// Who holds a key (JSON: `{"regulator": name}`, `{"institution": authorisation}` or
+/// `{"operator": uscc}`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Holder {
     /// A regulator, by name.
     Regulator(ShortText),

@@ -38,12 +38,9 @@ impl<S: Store + 'static> NodeBackend<S> {
         self.engine.store()
     }
 
-    fn timed<T>(&self, started: Instant, r: T) -> T {
-        self.engine
-            .metrics
-            .rpc_seconds
-            .observe(started.elapsed().as_secs_f64());
-        r
+    /// Observes the call's duration in `liangxin_rpc_seconds` when dropped.
+    fn timer(&self) -> CallTimer<'_> {
+        CallTimer(&self.engine.metrics.rpc_seconds, Instant::now())
     }
 
     fn entry_info(&self, leaf_index: u64, bytes: &[u8]) -> Result<EntryInfo, RpcError> {
@@ -117,6 +114,18 @@ impl<S: Store + 'static> NodeBackend<S> {
     }
 }
 
+/// Times one RPC call (every method, whichever way it returns).
+struct CallTimer<'a>(
+    &'a prometheus_client::metrics::histogram::Histogram,
+    Instant,
+);
+
+impl Drop for CallTimer<'_> {
+    fn drop(&mut self) {
+        self.0.observe(self.1.elapsed().as_secs_f64());
+    }
+}
+
 fn internal(e: impl std::fmt::Display) -> RpcError {
     RpcError::Internal(e.to_string())
 }
@@ -129,7 +138,7 @@ pub fn quorum(n: usize) -> u32 {
 
 impl<S: Store + 'static> Backend for NodeBackend<S> {
     async fn chain_info(&self) -> Result<ChainInfo, RpcError> {
-        let t = Instant::now();
+        let _timer = self.timer();
         let tip = self.engine.read();
         let validators = self.validators()?;
         let r = Ok(ChainInfo {
@@ -146,10 +155,11 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             validators,
         });
         drop(tip);
-        self.timed(t, r)
+        r
     }
 
     async fn account(&self, public_key: PublicKey) -> Result<AccountInfo, RpcError> {
+        let _timer = self.timer();
         let state = ReadState(self.store());
         let p = tables::participant(&state, &public_key).map_err(internal)?;
         let next = tables::next_seq(&state, &public_key).map_err(internal)?;
@@ -163,15 +173,14 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
     }
 
     async fn submit(&self, tx: TxSubmission) -> Result<Submitted, RpcError> {
-        let t = Instant::now();
-        let r = self
-            .engine
+        let _timer = self.timer();
+        self.engine
             .admit(tx.bytes, false)
-            .map(|(tx_id, _)| Submitted { tx_id });
-        self.timed(t, r)
+            .map(|(tx_id, _)| Submitted { tx_id })
     }
 
     async fn submit_and_wait(&self, tx: TxSubmission) -> Result<Finalized, RpcError> {
+        let _timer = self.timer();
         let (tx_id, rx) = self.engine.admit(tx.bytes, true)?;
         let Some(rx) = rx else {
             return Err(RpcError::Internal("no waiter registered".into()));
@@ -210,6 +219,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
     }
 
     async fn tx(&self, tx_id: Hash) -> Result<TxInfo, RpcError> {
+        let _timer = self.timer();
         if let Some(loc) = self.store().tx_location(&tx_id).map_err(internal)? {
             return Ok(TxInfo {
                 tx_id,
@@ -233,6 +243,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
     }
 
     async fn checkpoint(&self, height: Option<u64>) -> Result<CheckpointInfo, RpcError> {
+        let _timer = self.timer();
         let tip = self.engine.read();
         match height {
             None => Self::checkpoint_info(&tip),
@@ -253,6 +264,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
     }
 
     async fn entry(&self, leaf_index: u64) -> Result<EntryInfo, RpcError> {
+        let _timer = self.timer();
         let size = self.engine.read().log.size();
         if leaf_index >= size {
             return Err(RpcError::not_found(format!(
@@ -268,6 +280,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
     }
 
     async fn entries(&self, start: u64, end: u64) -> Result<Vec<EntryInfo>, RpcError> {
+        let _timer = self.timer();
         let size = self.engine.read().log.size();
         if end > size {
             return Err(RpcError::not_found(format!(
@@ -286,6 +299,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
         leaf_index: u64,
         tree_size: u64,
     ) -> Result<InclusionProof, RpcError> {
+        let _timer = self.timer();
         let tip = self.engine.read();
         let size = tip.log.size();
         if tree_size > size {
@@ -309,6 +323,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
         size1: u64,
         size2: u64,
     ) -> Result<ConsistencyProof, RpcError> {
+        let _timer = self.timer();
         let tip = self.engine.read();
         let size = tip.log.size();
         if size2 > size {
@@ -326,7 +341,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
     }
 
     async fn operator(&self, uscc: Uscc) -> Result<OperatorInfo, RpcError> {
-        let t = Instant::now();
+        let _timer = self.timer();
         let tip = self.engine.read();
         let state = ReadState(self.store());
         let profile = tables::operator(&state, &uscc)
@@ -364,10 +379,11 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             checkpoint: Self::checkpoint_info(&tip)?,
         });
         drop(tip);
-        self.timed(t, r)
+        r
     }
 
     async fn instrument(&self, id: InstrumentId) -> Result<InstrumentInfo, RpcError> {
+        let _timer = self.timer();
         let tip = self.engine.read();
         let state = ReadState(self.store());
         let st = tables::instrument(&state, &id)
@@ -396,6 +412,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
     }
 
     async fn certificate(&self, digest: Hash) -> Result<CertificateInfo, RpcError> {
+        let _timer = self.timer();
         let tip = self.engine.read();
         let state = ReadState(self.store());
         let at = Time(tip.time);
@@ -468,6 +485,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
     }
 
     async fn draw(&self, id: Hash) -> Result<DrawInfo, RpcError> {
+        let _timer = self.timer();
         let tip = self.engine.read();
         let state = ReadState(self.store());
         let checkpoint = Self::checkpoint_info(&tip)?;

@@ -217,6 +217,15 @@ impl<S: Store + 'static> Engine<S> {
         self.metrics.submitted.inc();
         let result = self.admit_inner(bytes, wait);
         match &result {
+            Err(RpcError::Rejected {
+                tx_id: Some(id),
+                rejection,
+            }) => {
+                // `lx_tx` answers "rejected" for it too (until the transaction is resubmitted
+                // and admitted, or forgotten).
+                lock(&self.pool).remember_rejection(*id, rejection.clone());
+                self.metrics.admission_rejected.inc();
+            }
             Err(RpcError::Rejected { .. }) => {
                 self.metrics.admission_rejected.inc();
             }
@@ -294,7 +303,8 @@ impl<S: Store + 'static> Engine<S> {
             return Err(with_id(rejected(Rejection::new(
                 Code::WrongRole,
                 format!(
-                    "a {} record must be signed by {}, not by {}",
+                    "{} {} record must be signed by {}, not by {}",
+                    liangxin_contracts::article(record.kind_name()),
                     record.kind_name(),
                     liangxin_contracts::role_name(role),
                     liangxin_contracts::role_name(participant.holder.role())

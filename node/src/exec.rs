@@ -434,6 +434,20 @@ pub fn load_tip<S: Store + ?Sized>(store: &S) -> Result<Option<Tip>, NodeError> 
             "checkpoint at height {height} does not match the stored log"
         )));
     }
+    // The state tree must be at this height with this root: a store written by an older
+    // version without the tree (or damaged) is refused here, not at the next block.
+    let tree_root = liangxin_state::root(&TreeReader(store), height).map_err(|e| {
+        NodeError::Corrupt(format!(
+            "the state tree has no version {height} ({e}): this database was written by an \
+             incompatible version or is damaged; remove its data directory to start again"
+        ))
+    })?;
+    if tree_root != c.state_root {
+        return Err(NodeError::Corrupt(format!(
+            "the state tree's root at height {height} is {tree_root}, the checkpoint says {}",
+            c.state_root
+        )));
+    }
     Ok(Some(Tip {
         chain_id,
         height,

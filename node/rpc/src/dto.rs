@@ -65,8 +65,8 @@ pub struct ValidatorInfo {
 pub struct AccountInfo {
     /// The key asked about.
     pub public_key: PublicKey,
-    /// Who holds it (`{"Regulator": name}`, `{"Institution": authorisation}` or
-    /// `{"Operator": uscc}`); `None` for a key the ledger does not know.
+    /// Who holds it (`{"regulator": name}`, `{"institution": authorisation}` or
+    /// `{"operator": uscc}`); `None` for a key the ledger does not know.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder: Option<Holder>,
     /// Revoked or rotated away: it signs nothing any more.
@@ -500,7 +500,18 @@ pub struct InstrumentRef {
 impl InstrumentRef {
     /// Checks the fields and builds the id.
     pub fn check(&self) -> Result<InstrumentId, RpcError> {
-        let owner = parse_uscc(&self.owner)?;
+        self.build(parse_uscc(&self.owner)?)
+    }
+
+    /// As [`InstrumentRef::check`], but the owner's check character may be wrong (an operator
+    /// registered with the regulator's check override).
+    pub fn check_override(&self) -> Result<InstrumentId, RpcError> {
+        self.build(
+            Uscc::parse_override(&self.owner).map_err(|e| RpcError::bad_request(e.to_string()))?,
+        )
+    }
+
+    fn build(&self, owner: Uscc) -> Result<InstrumentId, RpcError> {
         let category = BoundedString::new(self.category.as_str())
             .map_err(|e| RpcError::bad_request(format!("instrument category: {e}")))?;
         let serial = BoundedString::new(self.serial.as_str())

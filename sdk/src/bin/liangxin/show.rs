@@ -28,9 +28,8 @@ fn status(s: &InstrumentStatus) -> String {
     }
 }
 
-const NOT_PROVEN: &str = "state proof: not provided by the node yet, so the grade, statuses and \
-the completeness of the lists are the node's word (not proven); run `liangxin verify` to check \
-the checkpoint and each entry";
+const NOT_PROVEN: &str = "not verified here: run `liangxin verify` to check the checkpoint's \
+signatures, each entry's inclusion and the state proofs";
 
 pub fn chain_info(c: &ChainInfo) {
     println!("chain      {}", c.chain_id);

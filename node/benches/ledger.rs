@@ -1,0 +1,293 @@
+//! The node's figures on one machine, in one run (issue 4): committed records/s through the
+//! engine (admission with strict signature checks, execution, state tree, one synced RocksDB
+//! batch per block) from many signers; `lx_operator` answers with state proofs per second
+//! against the resulting ledger; bytes on disk per record; restart time. Each is reported
+//! beside the raw limit measured in the same run (strict Ed25519 verifications/s on one core).
+//!
+//! `cargo bench -p liangxin-node --bench ledger` (defaults: 50,000 operators × 20 records ≈
+//! 10⁶ records). Smaller: `LX_BENCH_OPERATORS=5000 cargo bench -p liangxin-node --bench
+//! ledger`. The ledger is written under a temporary directory (about 1 GB at the default size).
+//!
+//! The engine is driven in-process (the RPC server's handlers call the same `Engine::admit`);
+//! JSON-RPC's own cost is not in these figures.
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use liangxin_contracts::genesis::Genesis;
+use liangxin_contracts::model::Sector;
+use liangxin_node::backend::NodeBackend;
+use liangxin_node::engine::{BlockConfig, Engine};
+use liangxin_node::exec::{Validator, build_genesis, load_tip};
+use liangxin_node::mempool::MempoolConfig;
+use liangxin_rpc::RpcError;
+use liangxin_rpc::backend::Backend;
+use liangxin_sdk::Signer;
+use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder, OperatorRegistrationBuilder};
+use liangxin_storage::{RocksStore, Store};
+use liangxin_types::uscc::check_char;
+use liangxin_types::{Canonical, SigningDomain, SigningKey, Uscc};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn uscc(i: usize) -> Uscc {
+    let first17 = format!("91350{:06}MA{:04}", i / 10_000, i % 10_000);
+    let c = check_char(&first17).unwrap();
+    Uscc::parse(&format!("{first17}{c}")).unwrap()
+}
+
+/// Strict single-signature verifications per second on one core.
+fn raw_verify_rate() -> f64 {
+    let keys: Vec<SigningKey> = (0..64)
+        .map(|i| SigningKey::dev(&format!("raw {i}")))
+        .collect();
+    let msgs: Vec<Vec<u8>> = (0..64).map(|i| vec![i as u8; 200]).collect();
+    let sigs: Vec<_> = keys
+        .iter()
+        .zip(&msgs)
+        .map(|(k, m)| k.sign(SigningDomain::Tx, m))
+        .collect();
+    let n = 20_000;
+    let t = Instant::now();
+    for i in 0..n {
+        let j = i % 64;
+        keys[j]
+            .public_key()
+            .verify(SigningDomain::Tx, &msgs[j], &sigs[j])
+            .unwrap();
+    }
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Signs on all cores.
+fn sign_all(
+    jobs: Vec<(Signer, u64, liangxin_contracts::Record)>,
+    chain: &liangxin_types::ChainId,
+) -> Vec<Vec<u8>> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(k, seq, r)| k.sign(chain, *seq, r).unwrap().to_canonical().unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+/// Admits `txs` from two threads (retrying while the mempool is busy) and waits until the log
+/// holds `target` leaves. Returns the elapsed time.
+fn load(engine: &Arc<Engine<RocksStore>>, txs: Vec<Vec<u8>>, target: u64) -> Duration {
+    let started = Instant::now();
+    let next = AtomicUsize::new(0);
+    let txs = Arc::new(txs);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            let txs = Arc::clone(&txs);
+            let next = &next;
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(tx) = txs.get(i) else { break };
+                    loop {
+                        match engine.admit(tx.clone(), false) {
+                            Ok(_) => break,
+                            Err(RpcError::Busy(_)) => {
+                                std::thread::sleep(Duration::from_micros(200))
+                            }
+                            Err(e) => panic!("admission refused tx {i}: {e}"),
+                        }
+                    }
+                }
+            });
+        }
+        while engine.read().log.size() < target {
+            if let Some(f) = engine.failure() {
+                panic!("producer failed: {f}");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+    started.elapsed()
+}
+
+fn start(
+    store: Arc<RocksStore>,
+    validator: Validator,
+) -> (Arc<Engine<RocksStore>>, std::thread::JoinHandle<()>) {
+    let tip = load_tip(&*store).unwrap().unwrap();
+    let engine = Arc::new(Engine::new(
+        store,
+        tip,
+        validator,
+        BlockConfig {
+            max_txs: 10_000,
+            interval_ms: 100,
+        },
+        MempoolConfig {
+            max_txs: 200_000,
+            max_bytes: 512 << 20,
+            max_per_signer: 100_000,
+        },
+    ));
+    let e = Arc::clone(&engine);
+    let producer = std::thread::spawn(move || e.run_producer().unwrap());
+    (engine, producer)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is parsed.
+    let operators = env("LX_BENCH_OPERATORS", 50_000);
+    let per_operator = env("LX_BENCH_RECORDS_PER_OPERATOR", 19);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let genesis = Genesis::dev();
+    let chain = genesis.chain_id().unwrap();
+    let regulator = Signer::dev(Genesis::DEV_REGULATOR);
+    let validator = || Validator {
+        name: Genesis::DEV_REGULATOR.to_string(),
+        key: regulator.signing_key().clone(),
+    };
+    let raw = raw_verify_rate();
+    println!("raw limit: strict Ed25519 verify {raw:.0}/s on one core");
+
+    let store = Arc::new(RocksStore::open(&path).unwrap());
+    let (write, _) = build_genesis(&*store, &genesis, &validator()).unwrap();
+    store.commit(&write).unwrap();
+    let (engine, producer) = start(Arc::clone(&store), validator());
+
+    // Phase 1: the regulator registers the operators (one signer).
+    let keys: Vec<Signer> = (0..operators)
+        .map(|i| Signer::new(SigningKey::dev(&format!("bench operator {i}"))))
+        .collect();
+    let regs: Vec<_> = (0..operators)
+        .map(|i| {
+            let r = OperatorRegistrationBuilder::new(
+                uscc(i),
+                format!("第{i}号加油站有限公司"),
+                "350102",
+                Sector::FuelStation,
+                keys[i].public_key(),
+            )
+            .build()
+            .unwrap();
+            (regulator.clone(), i as u64, r)
+        })
+        .collect();
+    let txs = sign_all(regs, &chain);
+    let t1 = load(&engine, txs, operators as u64);
+    println!(
+        "phase 1: {operators} operator registrations (one signer) committed in {:.1} s = {:.0}/s",
+        t1.as_secs_f64(),
+        operators as f64 / t1.as_secs_f64()
+    );
+
+    // Phase 2: every operator files instruments (many signers), interleaved.
+    let mut jobs = Vec::with_capacity(operators * per_operator);
+    for seq in 0..per_operator {
+        for (i, k) in keys.iter().enumerate() {
+            let id = builders::instrument(uscc(i), "9.1", &format!("SN-{seq:04}")).unwrap();
+            let r = InstrumentRegistrationBuilder::new(id, "DJY-2226")
+                .build()
+                .unwrap();
+            jobs.push((k.clone(), seq as u64, r));
+        }
+    }
+    let t = Instant::now();
+    let txs = sign_all(jobs, &chain);
+    let signed_in = t.elapsed();
+    let n2 = txs.len();
+    let mean_tx = txs.iter().map(Vec::len).sum::<usize>() as f64 / n2 as f64;
+    let total = (operators + n2) as u64;
+    let t2 = load(&engine, txs, total);
+    let rate = n2 as f64 / t2.as_secs_f64();
+    println!(
+        "phase 2: {n2} instrument registrations from {operators} signers (signed beforehand in \
+         {:.1} s) committed in {:.1} s = {rate:.0} records/s = {:.2} × raw strict verify on one core",
+        signed_in.as_secs_f64(),
+        t2.as_secs_f64(),
+        rate / raw
+    );
+    let height = engine.read().height;
+    println!("ledger: {total} records in {height} blocks");
+
+    // lx_operator with state proofs, in-process, two threads.
+    let backend = Arc::new(NodeBackend::new(Arc::clone(&engine)));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let queries = 20_000usize;
+    let done = Arc::new(AtomicUsize::new(0));
+    let t = Instant::now();
+    rt.block_on(async {
+        let mut tasks = Vec::new();
+        for w in 0..2usize {
+            let b = Arc::clone(&backend);
+            let done = Arc::clone(&done);
+            tasks.push(tokio::spawn(async move {
+                let mut x = w as u64 * 7919 + 1;
+                for _ in 0..queries / 2 {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let i = (x >> 33) as usize % operators;
+                    let info = b.operator(uscc(i)).await.unwrap();
+                    assert_eq!(info.entries.len(), per_operator + 1);
+                    assert!(!info.state_proof.is_null());
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let qrate = queries as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "lx_operator (profile, grade, {} entries, instruments, 2 state proofs) at {total} records: \
+         {qrate:.0}/s on 2 threads (in-process, no JSON)",
+        per_operator + 1
+    );
+
+    // Restart: stop, reopen the store and rebuild the tip.
+    engine.shutdown();
+    producer.join().unwrap();
+    drop(backend);
+    drop(engine);
+    drop(store);
+    let t = Instant::now();
+    let store = RocksStore::open(&path).unwrap();
+    let tip = load_tip(&store).unwrap().unwrap();
+    let restart = t.elapsed();
+    println!(
+        "restart: reopen RocksDB and rebuild the tip at height {} ({} records) in {:.3} s",
+        tip.height,
+        tip.log.size(),
+        restart.as_secs_f64()
+    );
+    let bytes = store.disk_bytes();
+    println!(
+        "disk: {bytes} bytes = {:.0} bytes per record; mean canonical record {mean_tx:.0} bytes; \
+         ratio {:.2}",
+        bytes as f64 / total as f64,
+        bytes as f64 / total as f64 / mean_tx
+    );
+}
