@@ -235,7 +235,22 @@ async fn main() -> ExitCode {
             };
             if json {
                 let rpc_code = e.downcast_ref::<Error>().and_then(Error::rpc_code);
-                let v = serde_json::json!({"error": format!("{e:#}"), "rpc_code": rpc_code});
+                // The contracts' rejection, for scripts: `{code, message}` (and the tx id).
+                let rejection = match e.downcast_ref::<Error>() {
+                    Some(Error::Rpc(liangxin_rpc::RpcError::Rejected { tx_id, rejection })) => {
+                        serde_json::json!({
+                            "code": rejection.code,
+                            "message": rejection.message,
+                            "tx_id": tx_id,
+                        })
+                    }
+                    _ => serde_json::Value::Null,
+                };
+                let v = serde_json::json!({
+                    "error": format!("{e:#}"),
+                    "rpc_code": rpc_code,
+                    "rejection": rejection,
+                });
                 println!("{v}");
             } else {
                 eprintln!("error: {e:#}");
