@@ -256,8 +256,10 @@ fn main() {
     let backend = Arc::new(NodeBackend::new(Arc::clone(&engine)));
     let before = engine.read().log.size();
     let t3 = rt.block_on(async {
-        let mut config = liangxin_rpc::RpcConfig::default();
-        config.listen = "127.0.0.1:0".parse().unwrap();
+        let config = liangxin_rpc::RpcConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        };
         let (addr, handle) = liangxin_rpc::start_server(&config, Arc::clone(&backend))
             .await
             .unwrap();
