@@ -28,6 +28,26 @@ fn status(s: &InstrumentStatus) -> String {
     }
 }
 
+/// The JSON (snake_case) name of a serde enum value, for people: `fuel_station`, not
+/// `FuelStation`.
+fn name_of<T: serde::Serialize + std::fmt::Debug>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(m)) if m.len() == 1 => {
+            let (k, v) = m
+                .iter()
+                .next()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .unwrap_or_default();
+            match v {
+                serde_json::Value::String(inner) => format!("{k} {inner}"),
+                other => format!("{k} {other}"),
+            }
+        }
+        _ => format!("{v:?}"),
+    }
+}
+
 const NOT_PROVEN: &str = "not verified here: run `liangxin verify` to check the checkpoint's \
 signatures, each entry's inclusion and the state proofs";
 
@@ -123,7 +143,7 @@ pub fn entry_line(e: &EntryInfo) {
 }
 
 pub fn tx(t: &TxInfo) {
-    println!("tx {}: {:?}", t.tx_id, t.status);
+    println!("tx {}: {}", t.tx_id, name_of(&t.status));
     if let Some(h) = t.height {
         println!("  height      {h}");
     }
@@ -138,7 +158,7 @@ pub fn tx(t: &TxInfo) {
 pub fn account(a: &AccountInfo) {
     println!("key {}", a.public_key);
     match &a.holder {
-        Some(h) => println!("  holder            {h:?}"),
+        Some(h) => println!("  holder            {}", name_of(h)),
         None => println!("  holder            (not registered)"),
     }
     println!("  revoked           {}", a.revoked);
@@ -150,8 +170,10 @@ pub fn operator(o: &OperatorInfo) {
     let p = &o.profile.registration;
     println!("operator {}  {}", o.uscc, p.name);
     println!(
-        "  region {}  sector {:?}  key {}",
-        p.region, p.sector, o.profile.key
+        "  region {}  sector {}  key {}",
+        p.region,
+        name_of(&p.sector),
+        o.profile.key
     );
     println!(
         "  registered {}  commitment {}",
@@ -196,7 +218,11 @@ pub fn instrument(i: &InstrumentInfo) {
         "  model    {}  accuracy {}  range {}",
         r.model, r.accuracy_class, r.range
     );
-    println!("  usage    {:?}  mode {:?}", r.usage, r.mode);
+    println!(
+        "  usage    {}  mode {}",
+        name_of(&r.usage),
+        name_of(&r.mode)
+    );
     println!("  location {}", r.location);
     println!("entries ({}):", i.entries.len());
     for e in &i.entries {
