@@ -381,6 +381,17 @@ fn main() {
         tip.log.size(),
         restart.as_secs_f64()
     );
+    store.flush().unwrap();
+    let mut tables = store.table_bytes().unwrap();
+    tables.sort_by_key(|(_, b)| std::cmp::Reverse(*b));
+    for (t, b) in &tables {
+        println!(
+            "  table {:<15} {:>12} bytes = {:>7.1} bytes per record",
+            t.name(),
+            b,
+            *b as f64 / total as f64
+        );
+    }
     let bytes = store.disk_bytes();
     println!(
         "disk: {bytes} bytes = {:.0} bytes per record; mean canonical record {mean_tx:.0} bytes; \

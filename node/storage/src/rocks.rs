@@ -93,6 +93,29 @@ impl RocksStore {
         &self.path
     }
 
+    /// Writes every column family's memtable to SST files (for measuring sizes; commits are
+    /// durable without it, through the write-ahead log).
+    pub fn flush(&self) -> Result<(), Error> {
+        for &t in TableId::ALL {
+            self.db.flush_cf(self.cf(t)?)?;
+        }
+        Ok(())
+    }
+
+    /// Bytes of SST files per table (after [`RocksStore::flush`], everything stored).
+    pub fn table_bytes(&self) -> Result<Vec<(TableId, u64)>, Error> {
+        TableId::ALL
+            .iter()
+            .map(|&t| {
+                let n = self
+                    .db
+                    .property_int_value_cf(self.cf(t)?, "rocksdb.total-sst-files-size")?
+                    .unwrap_or(0);
+                Ok((t, n))
+            })
+            .collect()
+    }
+
     /// Bytes of the files in the database directory (SST files, write-ahead log, manifest):
     /// what the ledger costs on disk. Files that vanish while counting (compaction) are
     /// skipped.
