@@ -381,9 +381,15 @@ fn main() {
         tip.log.size(),
         restart.as_secs_f64()
     );
-    store.flush().unwrap();
+    let bytes_as_left = store.disk_bytes();
+    println!(
+        "disk as the node left it: {bytes_as_left} bytes = {:.0} bytes per record",
+        bytes_as_left as f64 / total as f64
+    );
+    store.compact().unwrap();
     let mut tables = store.table_bytes().unwrap();
     tables.sort_by_key(|(_, b)| std::cmp::Reverse(*b));
+    println!("after a full compaction (pruned tree records and overwritten rows dropped):");
     for (t, b) in &tables {
         println!(
             "  table {:<15} {:>12} bytes = {:>7.1} bytes per record",

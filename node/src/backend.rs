@@ -77,7 +77,7 @@ impl<S: Store + 'static> NodeBackend<S> {
         tip: &Tip,
         rows: &[(&str, Vec<u8>)],
     ) -> Result<serde_json::Value, RpcError> {
-        let reader = TreeReader(self.store());
+        let reader = TreeReader::new(self.store(), Some(&self.engine.tree_cache));
         let mut out = Vec::with_capacity(rows.len());
         for (row, key) in rows {
             let (value, proof) =

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::error::NodeError;
-use crate::exec::{ReadState, Tip, Validator, build_block};
+use crate::exec::{NodeCache, ReadState, Tip, Validator, build_block};
 use crate::mempool::{AdmitError, Mempool, PoolTx};
 use crate::metrics::Metrics;
 
@@ -46,6 +46,9 @@ impl Default for BlockConfig {
         }
     }
 }
+
+/// How many state tree records the engine caches (about 150 bytes each).
+pub const TREE_CACHE_RECORDS: usize = 1 << 20;
 
 /// How many rejected transaction ids `lx_tx` remembers.
 pub const REMEMBERED_REJECTIONS: usize = 100_000;
@@ -96,6 +99,8 @@ pub struct Engine<S: Store> {
     latest_time: AtomicU64,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// The state tree's record cache (block execution and proofs).
+    pub tree_cache: NodeCache,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -148,6 +153,7 @@ impl<S: Store + 'static> Engine<S> {
             checkpoints,
             entries,
             metrics,
+            tree_cache: NodeCache::new(TREE_CACHE_RECORDS),
         }
     }
 
@@ -406,13 +412,24 @@ impl<S: Store + 'static> Engine<S> {
     fn produce(&self, batch: &[Arc<PoolTx>]) -> Result<(), NodeError> {
         let started = Instant::now();
         let tip = self.read().clone();
-        let built = build_block(&*self.store, &tip, batch, now_secs(), &self.validator)?;
+        let built = build_block(
+            &*self.store,
+            Some(&self.tree_cache),
+            &tip,
+            batch,
+            now_secs(),
+            &self.validator,
+        )?;
         let accepted = built.outcomes.iter().filter(|o| o.result.is_ok()).count();
         let commit = accepted > 0 || self.needs_followup()?;
         if commit {
             let mut guard = self.tip.write().unwrap_or_else(|e| e.into_inner());
             self.store.commit(&built.write)?;
             *guard = built.tip.clone();
+            drop(guard);
+            for (k, v) in &built.tree_puts {
+                self.tree_cache.insert(k, v);
+            }
         }
         let new_tip = &built.tip;
         let checkpoint = CheckpointInfo::from_signed(&new_tip.checkpoint)

@@ -139,14 +139,103 @@ impl<S: Store + ?Sized> State for ReadState<'_, S> {
     }
 }
 
-/// The authenticated state tree's records, read from the store's `state_tree` table.
-pub struct TreeReader<'a, S: Store + ?Sized>(pub &'a S);
+/// State tree versions kept provable: proofs are served at the latest height only, read
+/// under the tip's read lock (a commit waits for readers), so the latest and one before it
+/// (for a margin) are enough. Older versions' records are pruned in the block's batch.
+pub const TREE_VERSIONS_KEPT: u64 = 2;
+
+/// The authenticated state tree's records, read from the store's `state_tree` table through
+/// an optional [`NodeCache`].
+pub struct TreeReader<'a, S: Store + ?Sized> {
+    store: &'a S,
+    cache: Option<&'a NodeCache>,
+}
+
+impl<'a, S: Store + ?Sized> TreeReader<'a, S> {
+    /// A reader of `store`'s tree, through `cache` if given.
+    pub fn new(store: &'a S, cache: Option<&'a NodeCache>) -> Self {
+        TreeReader { store, cache }
+    }
+}
 
 impl<S: Store + ?Sized> liangxin_state::NodeReader for TreeReader<'_, S> {
     fn get_node(&self, key: &[u8]) -> Result<Option<Vec<u8>>, liangxin_state::Error> {
-        self.0
+        if let Some(v) = self.cache.and_then(|c| c.get(key)) {
+            return Ok(Some(v));
+        }
+        let v = self
+            .store
             .get_raw(TableId::StateTree, key)
-            .map_err(|e| liangxin_state::Error::Storage(e.to_string()))
+            .map_err(|e| liangxin_state::Error::Storage(e.to_string()))?;
+        if let (Some(c), Some(v)) = (self.cache, &v) {
+            c.insert(key, v);
+        }
+        Ok(v)
+    }
+}
+
+/// A bounded cache of the state tree's records. Records are immutable once written (each is
+/// keyed by the version that created it, and only deleted by pruning, after which no reader of
+/// a kept version asks for it), so a cached copy is never stale; the one mutable record (the
+/// tree's meta row, key `m`) is never cached. The upper levels of the tree are on every path,
+/// so a block's thousands of key updates and every proof read them from memory instead of
+/// RocksDB. First in, first out, in 16 shards.
+pub struct NodeCache {
+    shards: Vec<std::sync::Mutex<CacheShard>>,
+    per_shard: usize,
+}
+
+#[derive(Default)]
+struct CacheShard {
+    map: std::collections::HashMap<Vec<u8>, Vec<u8>>,
+    order: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl NodeCache {
+    /// A cache of at most `records` records (0 disables it).
+    pub fn new(records: usize) -> Self {
+        NodeCache {
+            shards: (0..16).map(|_| Default::default()).collect(),
+            per_shard: records / 16,
+        }
+    }
+
+    fn cacheable(key: &[u8]) -> bool {
+        matches!(key.first(), Some(b'n' | b'l' | b'r'))
+    }
+
+    fn shard(&self, key: &[u8]) -> Option<std::sync::MutexGuard<'_, CacheShard>> {
+        if self.per_shard == 0 || !Self::cacheable(key) {
+            return None;
+        }
+        let h = key
+            .iter()
+            .rev()
+            .take(8)
+            .fold(0usize, |a, b| a.wrapping_mul(31) ^ usize::from(*b));
+        self.shards
+            .get(h % self.shards.len())
+            .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The cached record under `key`.
+    pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.shard(key)?.map.get(key).cloned()
+    }
+
+    /// Caches a record (read from the store, or just committed).
+    pub fn insert(&self, key: &[u8], value: &[u8]) {
+        let Some(mut shard) = self.shard(key) else {
+            return;
+        };
+        if shard.map.insert(key.to_vec(), value.to_vec()).is_none() {
+            shard.order.push_back(key.to_vec());
+            while shard.order.len() > self.per_shard {
+                if let Some(old) = shard.order.pop_front() {
+                    shard.map.remove(&old);
+                }
+            }
+        }
     }
 }
 
@@ -239,6 +328,8 @@ pub struct BuiltBlock {
     pub outcomes: Vec<TxOutcome>,
     /// The next sequence number of every signer with an accepted transaction.
     pub next_seqs: Vec<(PublicKey, u64)>,
+    /// The state tree records the block writes (to cache once committed).
+    pub tree_puts: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 /// Builds the genesis write for an empty store: the genesis state, and checkpoint 0 (empty
@@ -254,7 +345,7 @@ pub fn build_genesis<S: Store + ?Sized>(
         ExecError::State(e) => NodeError::State(e),
     })?;
     let writes = state.into_writes();
-    let tree = liangxin_state::apply(&TreeReader(store), 0, &writes)?;
+    let tree = liangxin_state::apply(&TreeReader::new(store, None), 0, &writes)?;
     let state_root = tree.root;
     let checkpoint = Checkpoint {
         chain_id: meta.chain_id.clone(),
@@ -287,6 +378,7 @@ pub fn build_genesis<S: Store + ?Sized>(
 /// `validator`. Rejected transactions are left out of the block. The store is only read.
 pub fn build_block<S: Store + ?Sized>(
     store: &S,
+    cache: Option<&NodeCache>,
     tip: &Tip,
     txs: &[Arc<PoolTx>],
     time: u64,
@@ -326,7 +418,13 @@ pub fn build_block<S: Store + ?Sized>(
     }
     extend_entry_chains(&mut state, &outcomes)?;
     let writes = state.into_writes();
-    let tree = liangxin_state::apply(&TreeReader(store), height, &writes)?;
+    let tree = liangxin_state::apply_keeping(
+        &TreeReader::new(store, cache),
+        height,
+        &writes,
+        TREE_VERSIONS_KEPT,
+    )?;
+    let tree_puts = tree.puts.clone();
     let state_root = tree.root;
     let body_txs = leaves
         .iter()
@@ -401,6 +499,7 @@ pub fn build_block<S: Store + ?Sized>(
         tip,
         outcomes,
         next_seqs: next_seqs.into_iter().collect(),
+        tree_puts,
     })
 }
 
@@ -436,7 +535,7 @@ pub fn load_tip<S: Store + ?Sized>(store: &S) -> Result<Option<Tip>, NodeError> 
     }
     // The state tree must be at this height with this root: a store written by an older
     // version without the tree (or damaged) is refused here, not at the next block.
-    let tree_root = liangxin_state::root(&TreeReader(store), height).map_err(|e| {
+    let tree_root = liangxin_state::root(&TreeReader::new(store, None), height).map_err(|e| {
         NodeError::Corrupt(format!(
             "the state tree has no version {height} ({e}): this database was written by an \
              incompatible version or is damaged; remove its data directory to start again"

@@ -74,6 +74,9 @@ impl RocksStore {
         db.create_if_missing(true);
         db.create_missing_column_families(true);
         db.set_max_background_jobs(2);
+        // Bound the write-ahead log: past this, the column families whose memtables hold the
+        // oldest WAL data are flushed, so reopening after a crash replays at most this much.
+        db.set_max_total_wal_size(64 << 20);
         db.set_keep_log_file_num(4);
         let families = TableId::ALL
             .iter()
@@ -98,6 +101,16 @@ impl RocksStore {
     pub fn flush(&self) -> Result<(), Error> {
         for &t in TableId::ALL {
             self.db.flush_cf(self.cf(t)?)?;
+        }
+        Ok(())
+    }
+
+    /// Compacts every table fully (drops deleted and overwritten rows from the files), for
+    /// measuring what the live data costs.
+    pub fn compact(&self) -> Result<(), Error> {
+        for &t in TableId::ALL {
+            self.db
+                .compact_range_cf(self.cf(t)?, None::<&[u8]>, None::<&[u8]>);
         }
         Ok(())
     }
@@ -320,6 +333,16 @@ impl TileCache {
                 }
                 None => break,
             }
+        }
+    }
+}
+
+impl Drop for RocksStore {
+    /// A clean close writes the memtables out, so the next open has no log to replay.
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            // Nothing is lost (the write-ahead log has every commit); the next open replays it.
+            let _ = e;
         }
     }
 }
