@@ -213,19 +213,7 @@ fn run<S: State + ?Sized>(
         .into());
     }
     let signer = body.signer;
-    let participant = tables::participant(s, &signer)?.ok_or_else(|| {
-        Rejection::new(
-            Code::UnknownSigner,
-            format!("key {signer} is not registered on this ledger"),
-        )
-    })?;
-    if participant.revoked {
-        return Err(Rejection::new(
-            Code::RevokedKey,
-            format!("key {signer} was revoked or replaced and signs nothing"),
-        )
-        .into());
-    }
+    let participant = active_signer(s, &signer)?;
     let expected = tables::next_seq(s, &signer)?;
     if body.seq != expected {
         let what = if body.seq < expected {
@@ -242,21 +230,7 @@ fn run<S: State + ?Sized>(
         )
         .into());
     }
-    if let Some(role) = record.signer_role()
-        && participant.holder.role() != role
-    {
-        return Err(Rejection::new(
-            Code::WrongRole,
-            format!(
-                "{} {} record must be signed by {}, not by {}",
-                article(record.kind_name()),
-                record.kind_name(),
-                role_name(role),
-                role_name(participant.holder.role())
-            ),
-        )
-        .into());
-    }
+    check_role(&record, &participant.holder)?;
     let cx = Cx {
         tx_id,
         signer,
@@ -282,6 +256,43 @@ fn run<S: State + ?Sized>(
         },
     )?;
     Ok(effects)
+}
+
+/// Checks 4 and 5 of `docs/records.md` §1.3: the signer's key is registered and not revoked.
+/// Returns who holds it. (The node runs this at admission too.)
+pub fn active_signer(s: &impl State, signer: &PublicKey) -> Result<store::Participant, ExecError> {
+    let participant = tables::participant(s, signer)?.ok_or_else(|| {
+        Rejection::new(
+            Code::UnknownSigner,
+            format!("key {signer} is not registered on this ledger"),
+        )
+    })?;
+    if participant.revoked {
+        return Err(Rejection::new(
+            Code::RevokedKey,
+            format!("key {signer} was revoked or replaced and signs nothing"),
+        )
+        .into());
+    }
+    Ok(participant)
+}
+
+/// Check 7 of `docs/records.md` §1.3: the holder's role may sign this kind of record. (The node
+/// runs this at admission too.)
+pub fn check_role(record: &Record, holder: &Holder) -> Result<(), Rejection> {
+    match record.signer_role() {
+        Some(role) if holder.role() != role => Err(Rejection::new(
+            Code::WrongRole,
+            format!(
+                "{} {} record must be signed by {}, not by {}",
+                article(record.kind_name()),
+                record.kind_name(),
+                role_name(role),
+                role_name(holder.role())
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn dispatch<S: State + ?Sized>(s: &mut Overlay<'_, S>, cx: &Cx<'_>, record: Record) -> RuleResult {

@@ -219,6 +219,11 @@ impl<'a, S: State + ?Sized> Overlay<'a, S> {
         &self.writes
     }
 
+    /// Takes the buffered writes without applying them (a caller that persists them itself).
+    pub fn into_writes(self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+        self.writes
+    }
+
     /// Applies the buffered writes to the base state.
     pub fn commit(self) -> Result<(), StateError> {
         for (k, v) in self.writes {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use liangxin_contracts::store::{keys, tables};
+use liangxin_contracts::store::{self, keys, tables};
 use liangxin_contracts::{InstrumentId, Record, Time, credit, instruments};
 use liangxin_rpc::RpcError;
 use liangxin_rpc::backend::{Backend, EntryEvent};
@@ -21,7 +21,7 @@ use liangxin_types::{Canonical, Hash, PublicKey, SignedTx, Uscc};
 use tokio::sync::broadcast;
 
 use crate::engine::Engine;
-use crate::exec::{ReadState, Tip, TreeReader, block_seed, instrument_key};
+use crate::exec::{ReadState, Tip, TreeReader, block_seed};
 
 /// The node's RPC backend.
 pub struct NodeBackend<S: Store> {
@@ -391,7 +391,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             .ok_or_else(|| RpcError::not_found(format!("instrument {id} is not registered")))?;
         let leaves = self
             .store()
-            .entries_of_instrument(&instrument_key(&id), 0, MAX_READ_ROWS)
+            .entries_of_instrument(&store::instrument_key(&id), 0, MAX_READ_ROWS)
             .map_err(internal)?;
         let entries = self.entries_at(&leaves, tip.log.size())?;
         let state_proof = self.prove_rows(

@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use liangxin_contracts::store::tables;
-use liangxin_contracts::{Code, Rejection, Role};
+use liangxin_contracts::{Code, ExecError, Rejection};
 use liangxin_rpc::RpcError;
 use liangxin_rpc::backend::EntryEvent;
 use liangxin_rpc::dto::{CheckpointInfo, EntryInfo, Finalized, RejectionInfo, TxStatus};
@@ -289,34 +289,13 @@ impl<S: Store + 'static> Engine<S> {
         }
         let signer = tx.body.signer;
         let state = ReadState(&*self.store);
-        let participant = tables::participant(&state, &signer)
-            .map_err(internal)?
-            .ok_or_else(|| {
-                with_id(rejected(Rejection::new(
-                    Code::UnknownSigner,
-                    format!("key {signer} is not registered on this ledger"),
-                )))
-            })?;
-        if participant.revoked {
-            return Err(with_id(rejected(Rejection::new(
-                Code::RevokedKey,
-                format!("key {signer} was revoked or replaced and signs nothing"),
-            ))));
-        }
-        if let Some(role) = record.signer_role()
-            && participant.holder.role() != role
-        {
-            return Err(with_id(rejected(Rejection::new(
-                Code::WrongRole,
-                format!(
-                    "{} {} record must be signed by {}, not by {}",
-                    liangxin_contracts::article(record.kind_name()),
-                    record.kind_name(),
-                    liangxin_contracts::role_name(role),
-                    liangxin_contracts::role_name(participant.holder.role())
-                ),
-            ))));
-        }
+        let participant = match liangxin_contracts::active_signer(&state, &signer) {
+            Ok(p) => p,
+            Err(ExecError::Rejected(r)) => return Err(with_id(rejected(r))),
+            Err(ExecError::State(e)) => return Err(internal(e)),
+        };
+        liangxin_contracts::check_role(&record, &participant.holder)
+            .map_err(|r| with_id(rejected(r)))?;
         let state_next = tables::next_seq(&state, &signer).map_err(internal)?;
         let mut pool = lock(&self.pool);
         let receiver = wait.then(|| {
@@ -345,7 +324,8 @@ impl<S: Store + 'static> Engine<S> {
                 });
             }
         }
-        pool.remember_rejection_clear(&id);
+        // A resubmitted transaction that was rejected before is pending again.
+        pool.rejected.remove(&id);
         let len = pool.mempool.len();
         self.metrics.mempool_txs.set(len as u64 as i64);
         self.metrics
@@ -540,22 +520,6 @@ impl<S: Store + 'static> Engine<S> {
     }
 }
 
-impl Pool {
-    /// A resubmitted transaction that was rejected before is pending again.
-    fn remember_rejection_clear(&mut self, id: &Hash) {
-        self.rejected.remove(id);
-    }
-}
-
 fn internal(e: impl std::fmt::Display) -> RpcError {
     RpcError::Internal(e.to_string())
-}
-
-/// Whether `role` may sign: re-exported for the backend.
-pub fn role_of(r: Role) -> &'static str {
-    match r {
-        Role::Regulator => "regulator",
-        Role::Institution => "institution",
-        Role::Operator => "operator",
-    }
 }

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use liangxin_contracts::genesis::Genesis;
-use liangxin_contracts::store::{EntryChain, decode, encode, keys};
+use liangxin_contracts::store::{self, EntryChain, decode, encode, keys};
 use liangxin_contracts::{
-    BlockContext, Effects, ExecError, Record, Rejection, State, StateError, Subject, Time,
+    BlockContext, Effects, ExecError, Overlay, Record, Rejection, State, StateError, Subject, Time,
 };
 use liangxin_storage::{BlockWrite, Region, Store, TableId};
 use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
@@ -48,77 +48,13 @@ pub struct Tip {
     pub checkpoint: SignedCheckpoint,
 }
 
-/// The state the contracts run on while a block executes: the block's own writes over the
-/// store's committed state.
-pub struct BlockState<'a, S: Store + ?Sized> {
-    store: &'a S,
-    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-}
-
-impl<'a, S: Store + ?Sized> BlockState<'a, S> {
-    /// Nothing written yet.
-    pub fn new(store: &'a S) -> Self {
-        BlockState {
-            store,
-            writes: BTreeMap::new(),
-        }
-    }
-
-    /// The writes so far (`None` deletes), in key order.
-    pub fn writes(&self) -> &BTreeMap<Vec<u8>, Option<Vec<u8>>> {
-        &self.writes
-    }
-
-    /// Takes the writes.
-    pub fn into_writes(self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
-        self.writes
-    }
-}
-
 fn state_err(e: liangxin_storage::Error) -> StateError {
     StateError(e.to_string())
 }
 
-impl<S: Store + ?Sized> State for BlockState<'_, S> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        match self.writes.get(key) {
-            Some(v) => Ok(v.clone()),
-            None => self.store.state_get(key).map_err(state_err),
-        }
-    }
-
-    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError> {
-        self.writes.insert(key.to_vec(), Some(value));
-        Ok(())
-    }
-
-    fn delete(&mut self, key: &[u8]) -> Result<(), StateError> {
-        self.writes.insert(key.to_vec(), None);
-        Ok(())
-    }
-
-    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
-        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = self
-            .store
-            .state_scan_prefix(prefix)
-            .map_err(state_err)?
-            .into_iter()
-            .collect();
-        for (k, v) in self
-            .writes
-            .range(prefix.to_vec()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-        {
-            match v {
-                Some(v) => merged.insert(k.clone(), v.clone()),
-                None => merged.remove(k),
-            };
-        }
-        Ok(merged.into_iter().collect())
-    }
-}
-
-/// A read-only [`State`] over the committed state (for queries); writes fail.
+/// A read-only [`State`] over the committed state: queries read it directly, and a block
+/// executes on an [`Overlay`] over it (the overlay's writes become the block's state writes);
+/// writes to it fail.
 pub struct ReadState<'a, S: Store + ?Sized>(pub &'a S);
 
 impl<S: Store + ?Sized> State for ReadState<'_, S> {
@@ -241,10 +177,7 @@ impl NodeCache {
 
 /// Extends the entry chains ([`EntryChain`]) of the operators and instruments that the
 /// block's accepted records touched, in log order, as state writes of the block.
-fn extend_entry_chains<S: Store + ?Sized>(
-    state: &mut BlockState<'_, S>,
-    outcomes: &[TxOutcome],
-) -> Result<(), NodeError> {
+fn extend_entry_chains(state: &mut impl State, outcomes: &[TxOutcome]) -> Result<(), NodeError> {
     for o in outcomes {
         let Ok((leaf, effects)) = &o.result else {
             continue;
@@ -281,18 +214,6 @@ pub fn block_seed(prev: &SignedCheckpoint) -> Hash {
         parts.push(&s.signature);
     }
     Domain::Seed.hash_parts(&parts)
-}
-
-/// The index key of an instrument: owner USCC (18 bytes), category length (1 byte), category,
-/// serial.
-pub fn instrument_key(id: &liangxin_contracts::InstrumentId) -> Vec<u8> {
-    let category = id.category.as_str().as_bytes();
-    let mut out = Vec::with_capacity(18 + 1 + category.len() + id.serial.as_str().len());
-    out.extend_from_slice(id.owner.as_str().as_bytes());
-    out.push(category.len() as u8);
-    out.extend_from_slice(category);
-    out.extend_from_slice(id.serial.as_str().as_bytes());
-    out
 }
 
 /// What happened to one transaction of a block.
@@ -339,7 +260,8 @@ pub fn build_genesis<S: Store + ?Sized>(
     genesis: &Genesis,
     validator: &Validator,
 ) -> Result<(BlockWrite, Tip), NodeError> {
-    let mut state = BlockState::new(store);
+    let mut base = ReadState(store);
+    let mut state = Overlay::new(&mut base);
     let meta = genesis.apply(&mut state).map_err(|e| match e {
         ExecError::Rejected(r) => NodeError::Genesis(r.to_string()),
         ExecError::State(e) => NodeError::State(e),
@@ -391,7 +313,8 @@ pub fn build_block<S: Store + ?Sized>(
         time: Time(time),
         seed: block_seed(&tip.checkpoint),
     };
-    let mut state = BlockState::new(store);
+    let mut base = ReadState(store);
+    let mut state = Overlay::new(&mut base);
     liangxin_contracts::begin_block(&mut state, &ctx)?;
     let mut log = tip.log.clone();
     let mut outcomes = Vec::with_capacity(txs.len());
@@ -472,7 +395,7 @@ pub fn build_block<S: Store + ?Sized>(
                     }
                 }
                 Subject::Instrument(id) => {
-                    write.instrument_entry(instrument_key(id), *leaf);
+                    write.instrument_entry(store::instrument_key(id), *leaf);
                 }
                 Subject::Certificate(d) => {
                     write.certificate_entry(*d, *leaf);

@@ -140,6 +140,30 @@ impl<B: Backend> RpcImpl<B> {
     }
 }
 
+/// A lookup by a USCC (or an id holding one): with a valid code, the answer. A well-formed code
+/// whose check character is wrong (`lenient`, parsed only then) is held only by an operator a regulator
+/// registered with the check override, so it is looked up too, and if nothing is found the
+/// caller gets the `strict` error that names the expected check character.
+async fn lookup<K, T, F>(
+    strict: Result<K, RpcError>,
+    lenient: impl FnOnce() -> Option<K>,
+    ask: impl FnOnce(K) -> F,
+) -> RpcResult<T>
+where
+    F: std::future::Future<Output = Result<T, RpcError>>,
+{
+    match strict {
+        Ok(k) => wire(ask(k).await),
+        Err(strict) => match lenient() {
+            Some(k) => match ask(k).await {
+                Err(RpcError::NotFound(_)) => Err(strict.into()),
+                r => wire(r),
+            },
+            None => Err(strict.into()),
+        },
+    }
+}
+
 /// `Result<T, RpcError>` to the wire's `RpcResult<T>`.
 fn wire<T>(r: Result<T, RpcError>) -> RpcResult<T> {
     r.map_err(Into::into)
@@ -239,33 +263,21 @@ impl<B: Backend> LxApiServer for RpcImpl<B> {
     }
 
     async fn operator(&self, uscc: String) -> RpcResult<OperatorInfo> {
-        match parse_uscc(&uscc) {
-            Ok(u) => wire(self.backend.operator(u).await),
-            // A well-formed code whose check character is wrong: only an operator a regulator
-            // registered with the check override holds one. Anything else keeps the error that
-            // names the expected check character.
-            Err(strict) => match liangxin_types::Uscc::parse_override(&uscc) {
-                Ok(u) => match self.backend.operator(u).await {
-                    Err(RpcError::NotFound(_)) => Err(strict.into()),
-                    r => wire(r),
-                },
-                Err(_) => Err(strict.into()),
-            },
-        }
+        lookup(
+            parse_uscc(&uscc),
+            || liangxin_types::Uscc::parse_override(&uscc).ok(),
+            |u| self.backend.operator(u),
+        )
+        .await
     }
 
     async fn instrument(&self, id: InstrumentRef) -> RpcResult<InstrumentInfo> {
-        match id.check() {
-            Ok(id) => wire(self.backend.instrument(id).await),
-            // An owner registered with the check override (see `operator`).
-            Err(strict) => match InstrumentRef::check_override(&id) {
-                Ok(id) => match self.backend.instrument(id).await {
-                    Err(RpcError::NotFound(_)) => Err(strict.into()),
-                    r => wire(r),
-                },
-                Err(_) => Err(strict.into()),
-            },
-        }
+        lookup(
+            id.check(),
+            || id.check_override().ok(),
+            |i| self.backend.instrument(i),
+        )
+        .await
     }
 
     async fn certificate(&self, digest: String) -> RpcResult<CertificateInfo> {

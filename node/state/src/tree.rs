@@ -413,6 +413,22 @@ struct Write<'a> {
     op: Option<(Hash, &'a [u8])>,
 }
 
+impl<'a> Write<'a> {
+    /// The leaf this write creates (`None` for a delete).
+    fn new_entry(&self) -> Option<Entry<'a>> {
+        self.op.map(|(vh, value)| Entry::New {
+            kh: self.kh,
+            vh,
+            value,
+        })
+    }
+
+    /// The leaves `writes` create, in order (deletes of keys not stored create nothing).
+    fn new_entries(writes: &[Write<'a>]) -> Vec<Entry<'a>> {
+        writes.iter().filter_map(Write::new_entry).collect()
+    }
+}
+
 /// A leaf of a subtree being rebuilt: one already stored, or one this version writes.
 enum Entry<'a> {
     Existing(Child),
@@ -448,19 +464,7 @@ impl<R: NodeReader + ?Sized> Updater<'_, R> {
             return Ok(cur);
         };
         match cur {
-            None => {
-                let entries: Vec<Entry<'_>> = writes
-                    .iter()
-                    .filter_map(|w| {
-                        w.op.map(|(vh, value)| Entry::New {
-                            kh: w.kh,
-                            vh,
-                            value,
-                        })
-                    })
-                    .collect();
-                self.build(at, &entries)
-            }
+            None => self.build(at, &Write::new_entries(writes)),
             Some(leaf @ Child::Leaf { .. }) => {
                 let lkh = *leaf.key_hash_or_prefix();
                 let mut entries = Vec::with_capacity(writes.len() + 1);
@@ -489,12 +493,8 @@ impl<R: NodeReader + ?Sized> Updater<'_, R> {
                             }
                             None => self.stale.push(leaf.storage_key()),
                         }
-                    } else if let Some((vh, value)) = w.op {
-                        entries.push(Entry::New {
-                            kh: w.kh,
-                            vh,
-                            value,
-                        });
+                    } else if let Some(e) = w.new_entry() {
+                        entries.push(e);
                     }
                 }
                 if !placed {
@@ -542,17 +542,7 @@ impl<R: NodeReader + ?Sized> Updater<'_, R> {
                     let (w0, w1) = writes.split_at(split);
                     let node_right = bit(&prefix, m);
                     let (same, other) = if node_right { (w1, w0) } else { (w0, w1) };
-                    let entries: Vec<Entry<'_>> = other
-                        .iter()
-                        .filter_map(|w| {
-                            w.op.map(|(vh, value)| Entry::New {
-                                kh: w.kh,
-                                vh,
-                                value,
-                            })
-                        })
-                        .collect();
-                    let built = self.build(m + 1, &entries)?;
+                    let built = self.build(m + 1, &Write::new_entries(other))?;
                     let kept = self.update(m + 1, Some(node), same)?;
                     let (l, r) = if node_right {
                         (built, kept)
