@@ -537,7 +537,9 @@ impl BatchVerifier {
     }
 }
 
-fn serialize_fixed<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+/// Serialises fixed-length bytes: lowercase hex in human-readable formats (JSON), a tuple of
+/// bytes with no length prefix otherwise (BCS). For other crates' fixed-size byte types.
+pub fn serialize_fixed<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeTuple;
     if s.is_human_readable() {
         s.serialize_str(&hex::encode(bytes))
@@ -568,7 +570,9 @@ impl<'de, const N: usize> serde::de::Visitor<'de> for FixedVisitor<N> {
     }
 }
 
-fn deserialize_fixed<'de, const N: usize, D: Deserializer<'de>>(
+/// The inverse of [`serialize_fixed`]: exactly `N` bytes, or `N` bytes of lowercase hex; `what`
+/// names the value in errors.
+pub fn deserialize_fixed<'de, const N: usize, D: Deserializer<'de>>(
     d: D,
     what: &'static str,
 ) -> Result<[u8; N], D::Error> {
