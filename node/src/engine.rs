@@ -395,6 +395,7 @@ impl<S: Store + 'static> Engine<S> {
         let built = build_block(
             &*self.store,
             Some(&self.tree_cache),
+            &[],
             &tip,
             batch,
             now_secs(),

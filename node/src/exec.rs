@@ -75,6 +75,70 @@ impl<S: Store + ?Sized> State for ReadState<'_, S> {
     }
 }
 
+/// What an executed but not yet committed block changed: its state rows and its state-tree
+/// records. A block that extends a notarized, not yet final, parent executes on the committed
+/// store with its uncommitted ancestors' `Pending` layered on top ([`LayeredState`],
+/// [`TreeReader::with_layers`]), so validators can vote on a chain before its blocks are final.
+#[derive(Debug, Default)]
+pub struct Pending {
+    state: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    tree: std::collections::HashMap<Vec<u8>, Vec<u8>>,
+}
+
+/// A read-only [`State`] over the committed store with uncommitted blocks' writes on top
+/// (`layers`, oldest first): what a block extending those blocks executes on.
+pub struct LayeredState<'a, S: Store + ?Sized> {
+    store: &'a S,
+    layers: &'a [Arc<Pending>],
+}
+
+impl<'a, S: Store + ?Sized> LayeredState<'a, S> {
+    /// The store with `layers` (oldest first) applied on top.
+    pub fn new(store: &'a S, layers: &'a [Arc<Pending>]) -> Self {
+        LayeredState { store, layers }
+    }
+}
+
+impl<S: Store + ?Sized> State for LayeredState<'_, S> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        for layer in self.layers.iter().rev() {
+            if let Some(v) = layer.state.get(key) {
+                return Ok(v.clone());
+            }
+        }
+        self.store.state_get(key).map_err(state_err)
+    }
+
+    fn put(&mut self, _key: &[u8], _value: Vec<u8>) -> Result<(), StateError> {
+        Err(StateError("the layered state is read-only".into()))
+    }
+
+    fn delete(&mut self, _key: &[u8]) -> Result<(), StateError> {
+        Err(StateError("the layered state is read-only".into()))
+    }
+
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+        let base = self.store.state_scan_prefix(prefix).map_err(state_err)?;
+        if self.layers.is_empty() {
+            return Ok(base);
+        }
+        let mut rows: BTreeMap<Vec<u8>, Vec<u8>> = base.into_iter().collect();
+        for layer in self.layers {
+            for (k, v) in layer
+                .state
+                .range(prefix.to_vec()..)
+                .take_while(|(k, _)| k.starts_with(prefix))
+            {
+                match v {
+                    Some(v) => rows.insert(k.clone(), v.clone()),
+                    None => rows.remove(k),
+                };
+            }
+        }
+        Ok(rows.into_iter().collect())
+    }
+}
+
 /// State tree versions kept provable: proofs are served at the latest height only, read
 /// under the tip's read lock (a commit waits for readers), so the latest and one before it
 /// (for a margin) are enough. Older versions' records are pruned in the block's batch.
@@ -85,17 +149,35 @@ pub const TREE_VERSIONS_KEPT: u64 = 2;
 pub struct TreeReader<'a, S: Store + ?Sized> {
     store: &'a S,
     cache: Option<&'a NodeCache>,
+    layers: &'a [Arc<Pending>],
 }
 
 impl<'a, S: Store + ?Sized> TreeReader<'a, S> {
     /// A reader of `store`'s tree, through `cache` if given.
     pub fn new(store: &'a S, cache: Option<&'a NodeCache>) -> Self {
-        TreeReader { store, cache }
+        TreeReader {
+            store,
+            cache,
+            layers: &[],
+        }
+    }
+
+    /// The same reader with uncommitted blocks' tree records on top (oldest first), consulted
+    /// before the cache and the store (the tree's one mutable record, its meta row, is
+    /// rewritten by every block).
+    pub fn with_layers(mut self, layers: &'a [Arc<Pending>]) -> Self {
+        self.layers = layers;
+        self
     }
 }
 
 impl<S: Store + ?Sized> liangxin_state::NodeReader for TreeReader<'_, S> {
     fn get_node(&self, key: &[u8]) -> Result<Option<Vec<u8>>, liangxin_state::Error> {
+        for layer in self.layers.iter().rev() {
+            if let Some(v) = layer.tree.get(key) {
+                return Ok(Some(v.clone()));
+            }
+        }
         if let Some(v) = self.cache.and_then(|c| c.get(key)) {
             return Ok(Some(v));
         }
@@ -251,6 +333,8 @@ pub struct BuiltBlock {
     pub next_seqs: Vec<(PublicKey, u64)>,
     /// The state tree records the block writes (to cache once committed).
     pub tree_puts: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Its writes as a layer, for executing children before it is committed.
+    pub pending: Arc<Pending>,
 }
 
 /// Builds the genesis write for an empty store: the genesis state, and checkpoint 0 (empty
@@ -297,10 +381,13 @@ pub fn build_genesis<S: Store + ?Sized>(
 
 /// Executes `txs` in order on top of `tip` as block `tip.height + 1` at `time` (raised to the
 /// parent's time if earlier) and builds its write, header and checkpoint signed by
-/// `validator`. Rejected transactions are left out of the block. The store is only read.
+/// `validator`. Rejected transactions are left out of the block. The store is only read;
+/// `layers` are the uncommitted blocks between the store and `tip`, oldest first (empty when
+/// `tip` is committed).
 pub fn build_block<S: Store + ?Sized>(
     store: &S,
     cache: Option<&NodeCache>,
+    layers: &[Arc<Pending>],
     tip: &Tip,
     txs: &[Arc<PoolTx>],
     time: u64,
@@ -313,7 +400,7 @@ pub fn build_block<S: Store + ?Sized>(
         time: Time(time),
         seed: block_seed(&tip.checkpoint),
     };
-    let mut base = ReadState(store);
+    let mut base = LayeredState::new(store, layers);
     let mut state = Overlay::new(&mut base);
     liangxin_contracts::begin_block(&mut state, &ctx)?;
     let mut log = tip.log.clone();
@@ -342,12 +429,16 @@ pub fn build_block<S: Store + ?Sized>(
     extend_entry_chains(&mut state, &outcomes)?;
     let writes = state.into_writes();
     let tree = liangxin_state::apply_keeping(
-        &TreeReader::new(store, cache),
+        &TreeReader::new(store, cache).with_layers(layers),
         height,
         &writes,
         TREE_VERSIONS_KEPT,
     )?;
     let tree_puts = tree.puts.clone();
+    let pending = Arc::new(Pending {
+        state: writes.clone(),
+        tree: tree.puts.iter().cloned().collect(),
+    });
     let state_root = tree.root;
     let body_txs = leaves
         .iter()
@@ -423,6 +514,7 @@ pub fn build_block<S: Store + ?Sized>(
         outcomes,
         next_seqs: next_seqs.into_iter().collect(),
         tree_puts,
+        pending,
     })
 }
 
@@ -479,4 +571,72 @@ pub fn load_tip<S: Store + ?Sized>(store: &S) -> Result<Option<Tip>, NodeError> 
         log,
         checkpoint,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liangxin_storage::MemStore;
+
+    fn layer(rows: &[(&str, Option<&str>)]) -> Arc<Pending> {
+        Arc::new(Pending {
+            state: rows
+                .iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec())))
+                .collect(),
+            tree: Default::default(),
+        })
+    }
+
+    #[test]
+    fn layers_shadow_the_store_newest_first_in_gets_and_scans() {
+        let store = MemStore::new();
+        let mut w = BlockWrite::genesis(
+            ChainId::new("layer-test").expect("chain"),
+            Hash::from([1; 32]),
+        );
+        w.state_writes([
+            (b"a/1".to_vec(), Some(b"store".to_vec())),
+            (b"a/2".to_vec(), Some(b"store".to_vec())),
+            (b"b/1".to_vec(), Some(b"store".to_vec())),
+        ]);
+        store.commit(&w).expect("commit");
+        let layers = [
+            layer(&[("a/2", None), ("a/3", Some("l1")), ("a/4", Some("l1"))]),
+            layer(&[("a/3", Some("l2")), ("a/2", Some("l2")), ("a/4", None)]),
+        ];
+        let s = LayeredState::new(&store, &layers);
+        let get = |k: &str| {
+            s.get(k.as_bytes())
+                .expect("get")
+                .map(|v| String::from_utf8(v).expect("utf8"))
+        };
+        assert_eq!(get("a/1").as_deref(), Some("store"));
+        assert_eq!(
+            get("a/2").as_deref(),
+            Some("l2"),
+            "deleted in l1, put again in l2"
+        );
+        assert_eq!(get("a/3").as_deref(), Some("l2"));
+        assert_eq!(get("a/4"), None, "put in l1, deleted in l2");
+        let scan: Vec<(String, String)> = s
+            .scan_prefix(b"a/")
+            .expect("scan")
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    String::from_utf8(k).expect("k"),
+                    String::from_utf8(v).expect("v"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            scan,
+            [("a/1", "store"), ("a/2", "l2"), ("a/3", "l2")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+        assert_eq!(s.scan_prefix(b"b/").expect("scan").len(), 1);
+        let mut s = LayeredState::new(&store, &layers);
+        assert!(s.put(b"x", vec![]).is_err(), "read-only");
+    }
 }

@@ -1,0 +1,132 @@
+//! Executing a block on top of an uncommitted parent (what a validator does while the parent is
+//! notarized but not yet final) gives exactly the block it gives after the parent is committed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use liangxin_contracts::genesis::Genesis;
+use liangxin_contracts::model::Sector;
+use liangxin_node::exec::{Validator, build_block, build_genesis, load_tip};
+use liangxin_node::mempool::PoolTx;
+use liangxin_sdk::Signer;
+use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder, OperatorRegistrationBuilder};
+use liangxin_storage::{MemStore, Store};
+use liangxin_types::uscc::check_char;
+use liangxin_types::{Canonical, SigningKey, Uscc};
+
+fn uscc(i: usize) -> Uscc {
+    let first17 = format!("91350{:06}MA{:04}", i / 10_000, i % 10_000);
+    let c = check_char(&first17).unwrap();
+    Uscc::parse(&format!("{first17}{c}")).unwrap()
+}
+
+fn pool_tx(
+    signer: &Signer,
+    chain: &liangxin_types::ChainId,
+    seq: u64,
+    record: liangxin_contracts::Record,
+) -> Arc<PoolTx> {
+    let tx = signer.sign(chain, seq, &record).unwrap();
+    let bytes = tx.to_canonical().unwrap();
+    Arc::new(PoolTx {
+        id: liangxin_types::tx::tx_id(&bytes),
+        bytes,
+        tx,
+        record,
+    })
+}
+
+#[test]
+fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
+    let genesis = Genesis::dev();
+    let chain = genesis.chain_id().unwrap();
+    let regulator = Signer::dev(Genesis::DEV_REGULATOR);
+    let validator = Validator {
+        name: Genesis::DEV_REGULATOR.to_string(),
+        key: regulator.signing_key().clone(),
+    };
+    let operators: Vec<Signer> = (0..5)
+        .map(|i| Signer::new(SigningKey::dev(&format!("layered operator {i}"))))
+        .collect();
+    // Block 1: the regulator registers five operators.
+    let regs: Vec<Arc<PoolTx>> = (0..5)
+        .map(|i| {
+            let r = OperatorRegistrationBuilder::new(
+                uscc(i),
+                format!("第{i}号加油站有限公司"),
+                "350102",
+                Sector::FuelStation,
+                operators[i].public_key(),
+            )
+            .build()
+            .unwrap();
+            pool_tx(&regulator, &chain, i as u64, r)
+        })
+        .collect();
+    // Block 2: each operator files an instrument: it needs block 1's registrations in state.
+    let filings: Vec<Arc<PoolTx>> = (0..5)
+        .map(|i| {
+            let id = builders::instrument(uscc(i), "9.1", "SN-0001").unwrap();
+            let r = InstrumentRegistrationBuilder::new(id, "DJY-2226")
+                .build()
+                .unwrap();
+            pool_tx(&operators[i], &chain, 0, r)
+        })
+        .collect();
+
+    let fresh = || {
+        let store = MemStore::new();
+        let (write, _) = build_genesis(&store, &genesis, &validator).unwrap();
+        store.commit(&write).unwrap();
+        store
+    };
+    let t = genesis.genesis_time.0 + 10;
+
+    // Layered: block 2 executes over block 1's pending writes; nothing is committed.
+    let store = fresh();
+    let tip0 = load_tip(&store).unwrap().unwrap();
+    let b1 = build_block(&store, None, &[], &tip0, &regs, t, &validator).unwrap();
+    assert!(b1.outcomes.iter().all(|o| o.result.is_ok()));
+    let b2 = build_block(
+        &store,
+        None,
+        std::slice::from_ref(&b1.pending),
+        &b1.tip,
+        &filings,
+        t + 1,
+        &validator,
+    )
+    .unwrap();
+    assert!(
+        b2.outcomes.iter().all(|o| o.result.is_ok()),
+        "block 2 sees block 1's registrations: {:?}",
+        b2.outcomes
+            .iter()
+            .map(|o| o.result.as_ref().err())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        store.committed_height().unwrap(),
+        Some(0),
+        "nothing was committed"
+    );
+
+    // Committed: the same two blocks, one after the other.
+    let store2 = fresh();
+    let c1 = build_block(&store2, None, &[], &tip0, &regs, t, &validator).unwrap();
+    store2.commit(&c1.write).unwrap();
+    let c2 = build_block(&store2, None, &[], &c1.tip, &filings, t + 1, &validator).unwrap();
+    assert_eq!(b1.tip.checkpoint, c1.tip.checkpoint);
+    assert_eq!(
+        b2.tip.checkpoint, c2.tip.checkpoint,
+        "same log and state roots either way"
+    );
+
+    // And the layered block commits cleanly once its parent has.
+    store.commit(&b1.write).unwrap();
+    store.commit(&b2.write).unwrap();
+    let tip = load_tip(&store).unwrap().unwrap();
+    assert_eq!(tip.height, 2);
+    assert_eq!(tip.state_root, c2.tip.state_root);
+}
