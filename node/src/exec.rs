@@ -288,8 +288,10 @@ fn extend_entry_chains(state: &mut impl State, outcomes: &[TxOutcome]) -> Result
 
 /// The seed of the block after the one whose checkpoint is `prev`: `Domain::Seed` hash of
 /// `"block-seed" ‖ sig_1 ‖ … ‖ sig_n`, the checkpoint's Ed25519 signatures in note order.
-/// Ed25519 signatures are deterministic, so nobody knows the seed before the previous block's
-/// checkpoint is signed, and no signer can choose it.
+/// Nobody knows the seed before the previous block's checkpoint is signed, and a signer using
+/// RFC 8032's deterministic nonces cannot steer it; a signer that grinds nonces can (Ed25519
+/// signatures are not unique), which `docs/protocol.md` §4a records as a limit to lift with a
+/// VRF in the multi-validator engine.
 pub fn block_seed(prev: &SignedCheckpoint) -> Hash {
     let mut parts: Vec<&[u8]> = vec![b"block-seed"];
     for s in prev.signatures() {
