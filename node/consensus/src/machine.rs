@@ -232,6 +232,26 @@ pub struct Stats {
     pub unsolicited_blocks: u64,
 }
 
+/// The signers whose vote in `votes` is `what`, in index order, if they are at least `quorum`.
+fn quorum_signers<T: PartialEq>(
+    votes: &BTreeMap<ValidatorIndex, (T, Sig)>,
+    what: &T,
+    quorum: usize,
+) -> Option<BoundedVec<Signer, MAX_VALIDATORS>> {
+    let signers: Vec<Signer> = votes
+        .iter()
+        .filter(|(_, (t, _))| t == what)
+        .map(|(index, (_, signature))| Signer {
+            index: *index,
+            signature: *signature,
+        })
+        .collect();
+    if signers.len() < quorum {
+        return None;
+    }
+    BoundedVec::new(signers).ok()
+}
+
 enum Readiness {
     Waiting,
     Dropped,
@@ -617,18 +637,7 @@ impl<S: Scheme> Consensus<S> {
         if round.notarization.is_some() {
             return;
         }
-        let signatures: Vec<Signer> = round
-            .notarizes
-            .iter()
-            .filter(|(_, (b, _))| *b == v.block)
-            .map(|(i, (_, s))| Signer {
-                index: *i,
-                signature: *s,
-            })
-            .collect();
-        if signatures.len() >= self.quorum
-            && let Ok(signatures) = BoundedVec::new(signatures)
-        {
+        if let Some(signatures) = quorum_signers(&round.notarizes, &v.block, self.quorum) {
             let cert = Notarization {
                 view: v.view,
                 block: v.block,
@@ -734,18 +743,7 @@ impl<S: Scheme> Consensus<S> {
             self.fault(v.view, v.signer, Fault::NullifyAndFinalize(v.view));
         }
         let round = self.rounds.entry(v.view).or_default();
-        let signatures: Vec<Signer> = round
-            .finalizes
-            .iter()
-            .filter(|(_, (c, _))| *c == v.checkpoint)
-            .map(|(i, (_, s))| Signer {
-                index: *i,
-                signature: *s,
-            })
-            .collect();
-        if signatures.len() >= self.quorum
-            && let Ok(signatures) = BoundedVec::new(signatures)
-        {
+        if let Some(signatures) = quorum_signers(&round.finalizes, &v.checkpoint, self.quorum) {
             let cert = Finalization {
                 view: v.view,
                 checkpoint: v.checkpoint,
