@@ -15,7 +15,8 @@ use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
 use liangxin_types::encoding::{BoundedBytes, BoundedVec};
 use liangxin_types::log::{Blake3, LogHasher, MerkleLog};
 use liangxin_types::tx::ChainId;
-use liangxin_types::{BlockBody, BlockHeader, Domain, Hash, PublicKey, SigningKey, Uscc};
+use liangxin_types::tx::VerifiedTx;
+use liangxin_types::{BlockBody, BlockHeader, Domain, Hash, KeyBytes, PublicKey, SigningKey, Uscc};
 
 use crate::error::NodeError;
 use crate::mempool::PoolTx;
@@ -381,6 +382,19 @@ pub fn build_genesis<S: Store + ?Sized>(
     Ok((write, tip))
 }
 
+/// What a block's header says about who made it and when, and the seed its records see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockParams {
+    /// Proposer's time in seconds (raised to the parent's time if earlier).
+    pub time: u64,
+    /// The consensus view (the height, for the single-validator node).
+    pub view: u64,
+    /// The proposer's key.
+    pub proposer: KeyBytes,
+    /// The block seed (`docs/protocol.md` §4a).
+    pub seed: Hash,
+}
+
 /// Executes `txs` in order on top of `tip` as block `tip.height + 1` at `time` (raised to the
 /// parent's time if earlier) and builds its write, header and checkpoint signed by
 /// `validator`. Rejected transactions are left out of the block. The store is only read;
@@ -395,12 +409,127 @@ pub fn build_block<S: Store + ?Sized>(
     time: u64,
     validator: &Validator,
 ) -> Result<BuiltBlock, NodeError> {
+    let params = BlockParams {
+        time,
+        view: tip.height + 1,
+        proposer: validator.key.public_key().into(),
+        seed: block_seed(&tip.checkpoint),
+    };
+    let mut built = execute_block(store, cache, layers, tip, txs, params)?;
+    let signed = SignedCheckpoint::sign(
+        built.tip.checkpoint.checkpoint().clone(),
+        &validator.name,
+        &validator.key,
+    )?;
+    built.write.checkpoint(signed.to_note()?);
+    built.tip.checkpoint = signed;
+    Ok(built)
+}
+
+/// Why a received block is not the block its header says.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid block: {0}")]
+pub struct InvalidBlock(pub String);
+
+/// Re-executes a received `block` on top of `tip` (with `layers` as in [`build_block`]) and
+/// checks that it is exactly what its header says: it extends `tip`, every transaction decodes
+/// with a valid signature for this chain and is accepted by the contracts, and the log and state
+/// after it match the header. Returns the executed block (its checkpoint unsigned), ready to
+/// commit once final. `Ok(Err(_))` is an invalid block; `Err(_)` a failure of this node.
+pub fn verify_block<S: Store + ?Sized>(
+    store: &S,
+    cache: Option<&NodeCache>,
+    layers: &[Arc<Pending>],
+    tip: &Tip,
+    block: &liangxin_types::Block,
+    seed: Hash,
+) -> Result<Result<BuiltBlock, InvalidBlock>, NodeError> {
+    let h = &block.header;
+    let bad = |m: String| Ok(Err(InvalidBlock(m)));
+    if let Err(e) = block.check_body() {
+        return bad(e.to_string());
+    }
+    if h.chain_id != tip.chain_id || h.height != tip.height + 1 || h.parent != tip.parent {
+        return bad(format!(
+            "block {} of {} does not extend height {} of {}",
+            h.height, h.chain_id, tip.height, tip.chain_id
+        ));
+    }
+    if h.time < tip.time {
+        return bad(format!(
+            "time {} is before its parent's {}",
+            h.time, tip.time
+        ));
+    }
+    let mut txs = Vec::with_capacity(block.body.txs.len());
+    for (i, raw) in block.body.txs.iter().enumerate() {
+        let Ok(v) = VerifiedTx::decode(raw.to_vec(), &tip.chain_id) else {
+            return bad(format!("transaction {i} does not decode or verify"));
+        };
+        let record = match liangxin_contracts::precheck(&v.tx, v.id) {
+            Ok(checked) => checked.record().clone(),
+            Err(r) => return bad(format!("transaction {i} fails its precheck: {r}")),
+        };
+        txs.push(Arc::new(PoolTx {
+            id: v.id,
+            bytes: v.bytes,
+            tx: v.tx,
+            record,
+        }));
+    }
+    let params = BlockParams {
+        time: h.time,
+        view: h.view,
+        proposer: h.proposer,
+        seed,
+    };
+    let built = execute_block(store, cache, layers, tip, &txs, params)?;
+    if let Some((i, o)) = built
+        .outcomes
+        .iter()
+        .enumerate()
+        .find(|(_, o)| o.result.is_err())
+    {
+        let reason = o
+            .result
+            .as_ref()
+            .err()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        return bad(format!(
+            "transaction {i} is rejected by the contracts: {reason}"
+        ));
+    }
+    let ours = built.write.header().cloned();
+    if ours.as_ref() != Some(h) {
+        return bad(format!(
+            "executing the body gives log size {} and state root {}, the header says {} and {}",
+            built.tip.log.size(),
+            built.tip.state_root,
+            h.log_size,
+            h.state_root
+        ));
+    }
+    Ok(Ok(built))
+}
+
+/// Executes `txs` in order on top of `tip` as block `tip.height + 1` and builds its write,
+/// header and (unsigned) checkpoint. Rejected transactions are left out of the block. The store
+/// is only read; `layers` are the uncommitted blocks between the store and `tip`, oldest first.
+pub fn execute_block<S: Store + ?Sized>(
+    store: &S,
+    cache: Option<&NodeCache>,
+    layers: &[Arc<Pending>],
+    tip: &Tip,
+    txs: &[Arc<PoolTx>],
+    params: BlockParams,
+) -> Result<BuiltBlock, NodeError> {
     let height = tip.height + 1;
-    let time = time.max(tip.time);
+    let time = params.time.max(tip.time);
     let ctx = BlockContext {
         height,
         time: Time(time),
-        seed: block_seed(&tip.checkpoint),
+        seed: params.seed,
     };
     let mut base = LayeredState::new(store, layers);
     let mut state = Overlay::new(&mut base);
@@ -452,10 +581,10 @@ pub fn build_block<S: Store + ?Sized>(
     let header = BlockHeader {
         chain_id: tip.chain_id.clone(),
         height,
-        view: height,
+        view: params.view,
         parent: tip.parent,
         time,
-        proposer: validator.key.public_key().into(),
+        proposer: params.proposer,
         tx_count: leaves.len() as u32,
         body_hash: body.hash()?,
         log_size: log.size(),
@@ -471,9 +600,8 @@ pub fn build_block<S: Store + ?Sized>(
         block_hash,
         state_root,
     };
-    let signed = SignedCheckpoint::sign(checkpoint, &validator.name, &validator.key)?;
+    let signed = SignedCheckpoint::unsigned(checkpoint);
     let mut write = BlockWrite::new(header, body);
-    write.checkpoint(signed.to_note()?);
     for o in &outcomes {
         let Ok((leaf, effects)) = &o.result else {
             continue;

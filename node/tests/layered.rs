@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use liangxin_contracts::genesis::Genesis;
 use liangxin_contracts::model::Sector;
-use liangxin_node::exec::{Validator, build_block, build_genesis, load_tip};
+use liangxin_node::exec::{
+    Validator, block_seed, build_block, build_genesis, load_tip, verify_block,
+};
 use liangxin_node::mempool::PoolTx;
 use liangxin_sdk::Signer;
 use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder, OperatorRegistrationBuilder};
@@ -129,4 +131,103 @@ fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
     let tip = load_tip(&store).unwrap().unwrap();
     assert_eq!(tip.height, 2);
     assert_eq!(tip.state_root, c2.tip.state_root);
+}
+
+#[test]
+fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
+    let genesis = Genesis::dev();
+    let chain = genesis.chain_id().unwrap();
+    let regulator = Signer::dev(Genesis::DEV_REGULATOR);
+    let validator = Validator {
+        name: Genesis::DEV_REGULATOR.to_string(),
+        key: regulator.signing_key().clone(),
+    };
+    let operators: Vec<Signer> = (0..3)
+        .map(|i| Signer::new(SigningKey::dev(&format!("verify operator {i}"))))
+        .collect();
+    let regs: Vec<Arc<PoolTx>> = (0..3)
+        .map(|i| {
+            let r = OperatorRegistrationBuilder::new(
+                uscc(100 + i),
+                format!("第{i}号计量站有限公司"),
+                "350102",
+                Sector::FuelStation,
+                operators[i].public_key(),
+            )
+            .build()
+            .unwrap();
+            pool_tx(&regulator, &chain, i as u64, r)
+        })
+        .collect();
+    let fresh = || {
+        let store = MemStore::new();
+        let (write, _) = build_genesis(&store, &genesis, &validator).unwrap();
+        store.commit(&write).unwrap();
+        store
+    };
+    // The proposer builds block 1; another validator with its own store verifies it.
+    let proposer = fresh();
+    let tip0 = load_tip(&proposer).unwrap().unwrap();
+    let built = build_block(
+        &proposer,
+        None,
+        &[],
+        &tip0,
+        &regs,
+        genesis.genesis_time.0 + 5,
+        &validator,
+    )
+    .unwrap();
+    let block = built.write.block().unwrap();
+    let seed = block_seed(&tip0.checkpoint);
+
+    let voter = fresh();
+    let vtip = load_tip(&voter).unwrap().unwrap();
+    let ok = verify_block(&voter, None, &[], &vtip, &block, seed)
+        .unwrap()
+        .expect("valid");
+    assert_eq!(ok.tip.state_root, built.tip.state_root);
+    assert_eq!(ok.write.header(), built.write.header());
+
+    // A wrong state root in the header.
+    let mut bad = block.clone();
+    bad.header.state_root = liangxin_types::Hash::from([7; 32]);
+    assert!(
+        verify_block(&voter, None, &[], &vtip, &bad, seed)
+            .unwrap()
+            .is_err()
+    );
+    // Transactions reordered: the body no longer matches the header's body hash.
+    let mut bad = block.clone();
+    let mut txs = bad.body.txs.clone().into_inner();
+    txs.swap(0, 2);
+    bad.body.txs = liangxin_types::encoding::BoundedVec::new(txs).unwrap();
+    assert!(
+        verify_block(&voter, None, &[], &vtip, &bad, seed)
+            .unwrap()
+            .is_err()
+    );
+    // A different seed changes nothing here (no draw), but a wrong parent does.
+    let mut bad = block.clone();
+    bad.header.parent = liangxin_types::Hash::from([1; 32]);
+    assert!(
+        verify_block(&voter, None, &[], &vtip, &bad, seed)
+            .unwrap()
+            .is_err()
+    );
+    // A transaction with a broken signature: re-signed body hash and all, still refused.
+    let mut bad = block.clone();
+    let mut txs = bad.body.txs.clone().into_inner();
+    let mut raw = txs[1].to_vec();
+    let last = raw.len() - 1;
+    raw[last] ^= 1;
+    txs[1] = liangxin_types::encoding::BoundedBytes::new(raw).unwrap();
+    bad.body.txs = liangxin_types::encoding::BoundedVec::new(txs).unwrap();
+    bad.header.body_hash = bad.body.hash().unwrap();
+    let err = verify_block(&voter, None, &[], &vtip, &bad, seed)
+        .unwrap()
+        .unwrap_err();
+    assert!(err.0.contains("transaction 1"), "{err}");
+    // Nothing was written by any of it.
+    assert_eq!(voter.committed_height().unwrap(), Some(0));
 }

@@ -117,6 +117,18 @@ impl BlockWrite {
         }
     }
 
+    /// The block (header and body), unless this is the genesis write: what a proposer sends to
+    /// the other validators.
+    pub fn block(&self) -> Option<liangxin_types::Block> {
+        match &self.kind {
+            Kind::Block { header, body } => Some(liangxin_types::Block {
+                header: header.clone(),
+                body: body.clone(),
+            }),
+            Kind::Genesis { .. } => None,
+        }
+    }
+
     /// Sets the block's signed checkpoint note (its text, as
     /// [`SignedCheckpoint::to_note`](liangxin_types::checkpoint::SignedCheckpoint::to_note)
     /// gives it).
