@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 mod error;
 pub mod exec;
+pub mod host;
 pub mod mempool;
 pub mod metrics;
 pub mod runtime;
