@@ -13,5 +13,6 @@ pub mod host;
 pub mod mempool;
 pub mod metrics;
 pub mod runtime;
+pub mod votelog;
 
 pub use error::NodeError;

@@ -1,0 +1,210 @@
+//! The validator's durable vote record: every consensus vote it signs, and its vote floor,
+//! appended to one file and synced before the vote is sent.
+//!
+//! ```text
+//! file   = record*
+//! record = length (u32, big-endian) ‖ blake3(payload)[..8] ‖ payload
+//! payload = 0x00 ‖ canonical(Vote)      a vote
+//!         | 0x01 ‖ floor (u64, BE)      the vote floor (after the data directory was lost)
+//! ```
+//!
+//! A crash can leave a torn last record; [`VoteLog::open`] keeps every whole record before it
+//! and cuts the file there. A record that is whole but fails its checksum anywhere else means
+//! the file is damaged, and opening fails loudly: a validator must never start with a vote
+//! record it cannot trust.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use liangxin_consensus::Vote;
+use liangxin_types::Canonical;
+
+use crate::error::NodeError;
+
+const VOTE: u8 = 0;
+const FLOOR: u8 = 1;
+const HEADER: usize = 4 + 8;
+const MAX_RECORD: usize = 64 * 1024;
+
+/// An append-only, synced vote record.
+pub struct VoteLog {
+    path: PathBuf,
+    file: File,
+}
+
+/// What a vote log holds.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// Every vote, oldest first.
+    pub votes: Vec<Vote>,
+    /// The highest vote floor recorded (0 if none).
+    pub floor: u64,
+}
+
+fn checksum(payload: &[u8]) -> [u8; 8] {
+    let h = blake3::hash(payload);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&h.as_bytes()[..8]);
+    out
+}
+
+fn corrupt(path: &Path, what: String) -> NodeError {
+    NodeError::Corrupt(format!("vote log {}: {what}", path.display()))
+}
+
+impl VoteLog {
+    /// Opens (or creates) the log at `path` and reads what it holds.
+    pub fn open(path: &Path) -> Result<(VoteLog, Restored), NodeError> {
+        let io = |e: std::io::Error| corrupt(path, e.to_string());
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(io)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let mut restored = Restored::default();
+        let mut at = 0usize;
+        while at < bytes.len() {
+            let Some(head) = bytes.get(at..at + HEADER) else {
+                break; // torn header
+            };
+            let mut len = [0u8; 4];
+            len.copy_from_slice(&head[..4]);
+            let len = u32::from_be_bytes(len) as usize;
+            if len == 0 || len > MAX_RECORD {
+                return Err(corrupt(
+                    path,
+                    format!("record at byte {at} claims {len} bytes"),
+                ));
+            }
+            let Some(payload) = bytes.get(at + HEADER..at + HEADER + len) else {
+                break; // torn payload
+            };
+            if head[4..] != checksum(payload) {
+                if at + HEADER + len == bytes.len() {
+                    break; // a torn last write
+                }
+                return Err(corrupt(
+                    path,
+                    format!("record at byte {at} fails its checksum"),
+                ));
+            }
+            match payload[0] {
+                VOTE => {
+                    let vote = Vote::from_canonical(&payload[1..])
+                        .map_err(|e| corrupt(path, format!("record at byte {at}: {e}")))?;
+                    restored.votes.push(vote);
+                }
+                FLOOR if payload.len() == 9 => {
+                    let mut f = [0u8; 8];
+                    f.copy_from_slice(&payload[1..]);
+                    restored.floor = restored.floor.max(u64::from_be_bytes(f));
+                }
+                other => {
+                    return Err(corrupt(
+                        path,
+                        format!("record at byte {at} has kind {other}"),
+                    ));
+                }
+            }
+            at += HEADER + len;
+        }
+        // Cut a torn tail so the next append starts on a record boundary.
+        file.set_len(at as u64).map_err(io)?;
+        file.seek(SeekFrom::End(0)).map_err(io)?;
+        Ok((
+            VoteLog {
+                path: path.to_path_buf(),
+                file,
+            },
+            restored,
+        ))
+    }
+
+    fn append(&mut self, payload: &[u8]) -> Result<(), NodeError> {
+        let io = |e: std::io::Error| corrupt(&self.path, e.to_string());
+        let mut rec = Vec::with_capacity(HEADER + payload.len());
+        rec.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+        rec.extend_from_slice(&checksum(payload));
+        rec.extend_from_slice(payload);
+        self.file.write_all(&rec).map_err(io)?;
+        self.file.sync_data().map_err(io)
+    }
+
+    /// Appends a vote and syncs it to disk; only then may the vote be sent.
+    pub fn record(&mut self, vote: &Vote) -> Result<(), NodeError> {
+        let mut payload = vec![VOTE];
+        payload.extend_from_slice(&vote.to_canonical()?);
+        self.append(&payload)
+    }
+
+    /// Records a vote floor (a validator rejoining after losing its data directory).
+    pub fn record_floor(&mut self, floor: u64) -> Result<(), NodeError> {
+        let mut payload = vec![FLOOR];
+        payload.extend_from_slice(&floor.to_be_bytes());
+        self.append(&payload)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liangxin_consensus::{Nullify, Sig};
+
+    fn vote(view: u64) -> Vote {
+        Vote::Nullify(Nullify {
+            view,
+            signer: 2,
+            signature: Sig([view as u8; 64]),
+        })
+    }
+
+    #[test]
+    fn votes_and_floor_survive_reopening_and_a_torn_tail_is_cut() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("votes");
+        {
+            let (mut log, restored) = VoteLog::open(&path).expect("open");
+            assert_eq!(restored, Restored::default());
+            log.record(&vote(1)).expect("record");
+            log.record(&vote(2)).expect("record");
+            log.record_floor(9).expect("floor");
+        }
+        // A crash in the middle of the next write leaves half a record.
+        let whole = std::fs::metadata(&path).expect("meta").len();
+        let mut f = OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(&[0, 0, 0, 40, 1, 2, 3]).expect("torn write");
+        drop(f);
+        let (mut log, restored) = VoteLog::open(&path).expect("reopen");
+        assert_eq!(restored.votes, vec![vote(1), vote(2)]);
+        assert_eq!(restored.floor, 9);
+        assert_eq!(
+            std::fs::metadata(&path).expect("meta").len(),
+            whole,
+            "tail cut"
+        );
+        log.record(&vote(3)).expect("append after the cut");
+        drop(log);
+        let (_, restored) = VoteLog::open(&path).expect("reopen");
+        assert_eq!(restored.votes.len(), 3);
+    }
+
+    #[test]
+    fn damage_before_the_end_refuses_to_start() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("votes");
+        {
+            let (mut log, _) = VoteLog::open(&path).expect("open");
+            log.record(&vote(1)).expect("record");
+            log.record(&vote(2)).expect("record");
+        }
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes[HEADER + 3] ^= 0xff; // inside the first record's payload
+        std::fs::write(&path, &bytes).expect("write");
+        assert!(matches!(VoteLog::open(&path), Err(NodeError::Corrupt(_))));
+    }
+}
