@@ -1427,6 +1427,9 @@ impl<S: Scheme> Consensus<S> {
             && self.now >= at
         {
             self.rebroadcast();
+            // Stuck in this view: peers that moved on hold the certificates that would move
+            // this node too (they may have been lost, or formed only where it cannot hear).
+            self.want_certificates(view, view + MAX_CERTIFICATES_PER_ANSWER - 1);
             self.retry_at = Some(self.now + self.cfg.retry_interval);
         }
     }
