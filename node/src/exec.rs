@@ -89,14 +89,17 @@ pub struct Pending {
 /// A read-only [`State`] over the committed store with uncommitted blocks' writes on top
 /// (`layers`, oldest first): what a block extending those blocks executes on.
 pub struct LayeredState<'a, S: Store + ?Sized> {
-    store: &'a S,
+    base: ReadState<'a, S>,
     layers: &'a [Arc<Pending>],
 }
 
 impl<'a, S: Store + ?Sized> LayeredState<'a, S> {
     /// The store with `layers` (oldest first) applied on top.
     pub fn new(store: &'a S, layers: &'a [Arc<Pending>]) -> Self {
-        LayeredState { store, layers }
+        LayeredState {
+            base: ReadState(store),
+            layers,
+        }
     }
 }
 
@@ -107,19 +110,19 @@ impl<S: Store + ?Sized> State for LayeredState<'_, S> {
                 return Ok(v.clone());
             }
         }
-        self.store.state_get(key).map_err(state_err)
+        self.base.get(key)
     }
 
-    fn put(&mut self, _key: &[u8], _value: Vec<u8>) -> Result<(), StateError> {
-        Err(StateError("the layered state is read-only".into()))
+    fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError> {
+        self.base.put(key, value)
     }
 
-    fn delete(&mut self, _key: &[u8]) -> Result<(), StateError> {
-        Err(StateError("the layered state is read-only".into()))
+    fn delete(&mut self, key: &[u8]) -> Result<(), StateError> {
+        self.base.delete(key)
     }
 
     fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
-        let base = self.store.state_scan_prefix(prefix).map_err(state_err)?;
+        let base = self.base.scan_prefix(prefix)?;
         if self.layers.is_empty() {
             return Ok(base);
         }

@@ -68,11 +68,9 @@ struct Executed {
 /// One validator's (or observer's) consensus host.
 pub struct Host<S: Store> {
     machine: Consensus<Ed25519Scheme>,
-    scheme_view: Ed25519Scheme,
     store: Arc<S>,
     cache: Option<Arc<NodeCache>>,
     committed: Tip,
-    committed_hash: Hash,
     executed: HashMap<Hash, Executed>,
     bodies: HashMap<Hash, Block>,
     mempool: Mempool,
@@ -90,8 +88,8 @@ pub fn consensus_seed(parent: &Hash) -> Hash {
 
 impl<S: Store> Host<S> {
     /// A host over `store` (committed up to `tip`), with the consensus `config`, signing
-    /// `scheme`, restored `votes` and vote floor (see [`Consensus::new`]). `observer_scheme`
-    /// verifies signatures when the host turns finalizations into checkpoint notes.
+    /// `scheme`, restored `votes` and vote floor (see [`Consensus::new`]). The scheme also
+    /// turns finalizations into checkpoint notes.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Arc<S>,
@@ -100,7 +98,6 @@ impl<S: Store> Host<S> {
         tip_view: u64,
         config: Config,
         scheme: Ed25519Scheme,
-        observer_scheme: Ed25519Scheme,
         votes: Vec<Vote>,
         vote_floor: u64,
         mempool: Mempool,
@@ -118,10 +115,8 @@ impl<S: Store> Host<S> {
             .map_err(|e| NodeError::Config(e.to_string()))?;
         Ok(Host {
             machine,
-            scheme_view: observer_scheme,
             store,
             cache,
-            committed_hash: tip.parent,
             committed: tip,
             executed: HashMap::new(),
             bodies: HashMap::new(),
@@ -212,8 +207,8 @@ impl<S: Store> Host<S> {
                         }
                     }
                     Output::Verify { header } => {
-                        let block = header.hash().unwrap_or(Hash::ZERO);
-                        let valid = self.verify(&header)?;
+                        let block = header.hash()?;
+                        let valid = self.verify(block, &header)?;
                         inputs.push(Input::Verified { block, valid });
                     }
                     Output::Finalized {
@@ -223,7 +218,8 @@ impl<S: Store> Host<S> {
                     } => {
                         let note = match &finalization {
                             Some(f) => Some(
-                                self.scheme_view
+                                self.machine
+                                    .scheme()
                                     .signed_checkpoint(f)
                                     .map_err(|e| NodeError::Config(e.to_string()))?,
                             ),
@@ -246,12 +242,12 @@ impl<S: Store> Host<S> {
 
     /// The tip after `hash` and the uncommitted layers below it, oldest first.
     fn tip_of(&self, hash: Hash) -> Option<(Tip, Vec<Arc<Pending>>)> {
-        if hash == self.committed_hash {
+        if hash == self.committed.parent {
             return Some((self.committed.clone(), Vec::new()));
         }
         let mut layers = Vec::new();
         let mut cursor = hash;
-        while cursor != self.committed_hash {
+        while cursor != self.committed.parent {
             let e = self.executed.get(&cursor)?;
             layers.push(Arc::clone(&e.built.pending));
             cursor = e.parent;
@@ -296,8 +292,7 @@ impl<S: Store> Host<S> {
         Ok(Some(header))
     }
 
-    fn verify(&mut self, header: &BlockHeader) -> Result<bool, NodeError> {
-        let hash = header.hash()?;
+    fn verify(&mut self, hash: Hash, header: &BlockHeader) -> Result<bool, NodeError> {
         if self.executed.contains_key(&hash) {
             return Ok(true);
         }
@@ -368,7 +363,6 @@ impl<S: Store> Host<S> {
         let mut tip = e.built.tip;
         tip.checkpoint = note;
         self.committed = tip;
-        self.committed_hash = hash;
         let height = header.height;
         self.executed.retain(|_, x| x.built.tip.height > height);
         self.bodies.retain(|_, b| b.header.height > height);

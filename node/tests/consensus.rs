@@ -81,7 +81,6 @@ impl Net {
                 0,
                 cfg.clone(),
                 Ed25519Scheme::new(chain.clone(), named.clone(), Some(key.clone())).unwrap(),
-                Ed25519Scheme::new(chain.clone(), named.clone(), None).unwrap(),
                 vec![],
                 0,
                 Mempool::new(MempoolConfig {

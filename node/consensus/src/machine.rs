@@ -478,6 +478,11 @@ impl<S: Scheme> Consensus<S> {
         self.stats
     }
 
+    /// The signing scheme (for a host that turns finalizations into notes).
+    pub fn scheme(&self) -> &S {
+        &self.scheme
+    }
+
     /// The config.
     pub fn config(&self) -> &Config {
         &self.cfg
