@@ -39,33 +39,74 @@ fn pool_tx(
     })
 }
 
+/// The dev chain, its regulator (who signs registrations and checkpoints) and fresh stores.
+struct Dev {
+    genesis: Genesis,
+    chain: liangxin_types::ChainId,
+    regulator: Signer,
+    validator: Validator,
+}
+
+impl Dev {
+    fn new() -> Self {
+        let genesis = Genesis::dev();
+        let chain = genesis.chain_id().unwrap();
+        let regulator = Signer::dev(Genesis::DEV_REGULATOR);
+        let validator = Validator {
+            name: Genesis::DEV_REGULATOR.to_string(),
+            key: regulator.signing_key().clone(),
+        };
+        Dev {
+            genesis,
+            chain,
+            regulator,
+            validator,
+        }
+    }
+
+    /// A store holding only the genesis write.
+    fn fresh_store(&self) -> MemStore {
+        let store = MemStore::new();
+        let (write, _) = build_genesis(&store, &self.genesis, &self.validator).unwrap();
+        store.commit(&write).unwrap();
+        store
+    }
+
+    /// `n` operators (keys labelled `label`) and the regulator's registrations of them, with
+    /// USCCs numbered from `first`.
+    fn registrations(
+        &self,
+        label: &str,
+        first: usize,
+        n: usize,
+    ) -> (Vec<Signer>, Vec<Arc<PoolTx>>) {
+        let operators: Vec<Signer> = (0..n)
+            .map(|i| Signer::new(SigningKey::dev(&format!("{label} operator {i}"))))
+            .collect();
+        let regs = (0..n)
+            .map(|i| {
+                let r = OperatorRegistrationBuilder::new(
+                    uscc(first + i),
+                    format!("第{i}号加油站有限公司"),
+                    "350102",
+                    Sector::FuelStation,
+                    operators[i].public_key(),
+                )
+                .build()
+                .unwrap();
+                pool_tx(&self.regulator, &self.chain, i as u64, r)
+            })
+            .collect();
+        (operators, regs)
+    }
+}
+
 #[test]
 fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
-    let genesis = Genesis::dev();
-    let chain = genesis.chain_id().unwrap();
-    let regulator = Signer::dev(Genesis::DEV_REGULATOR);
-    let validator = Validator {
-        name: Genesis::DEV_REGULATOR.to_string(),
-        key: regulator.signing_key().clone(),
-    };
-    let operators: Vec<Signer> = (0..5)
-        .map(|i| Signer::new(SigningKey::dev(&format!("layered operator {i}"))))
-        .collect();
+    let dev = Dev::new();
+    let (genesis, chain, validator) = (&dev.genesis, &dev.chain, &dev.validator);
     // Block 1: the regulator registers five operators.
-    let regs: Vec<Arc<PoolTx>> = (0..5)
-        .map(|i| {
-            let r = OperatorRegistrationBuilder::new(
-                uscc(i),
-                format!("第{i}号加油站有限公司"),
-                "350102",
-                Sector::FuelStation,
-                operators[i].public_key(),
-            )
-            .build()
-            .unwrap();
-            pool_tx(&regulator, &chain, i as u64, r)
-        })
-        .collect();
+    let (operators, regs) = dev.registrations("layered", 0, 5);
     // Block 2: each operator files an instrument: it needs block 1's registrations in state.
     let filings: Vec<Arc<PoolTx>> = (0..5)
         .map(|i| {
@@ -73,22 +114,16 @@ fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
             let r = InstrumentRegistrationBuilder::new(id, "DJY-2226")
                 .build()
                 .unwrap();
-            pool_tx(&operators[i], &chain, 0, r)
+            pool_tx(&operators[i], chain, 0, r)
         })
         .collect();
 
-    let fresh = || {
-        let store = MemStore::new();
-        let (write, _) = build_genesis(&store, &genesis, &validator).unwrap();
-        store.commit(&write).unwrap();
-        store
-    };
     let t = genesis.genesis_time.0 + 10;
 
     // Layered: block 2 executes over block 1's pending writes; nothing is committed.
-    let store = fresh();
+    let store = dev.fresh_store();
     let tip0 = load_tip(&store).unwrap().unwrap();
-    let b1 = build_block(&store, None, &[], &tip0, &regs, t, &validator).unwrap();
+    let b1 = build_block(&store, None, &[], &tip0, &regs, t, validator).unwrap();
     assert!(b1.outcomes.iter().all(|o| o.result.is_ok()));
     let b2 = build_block(
         &store,
@@ -97,7 +132,7 @@ fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
         &b1.tip,
         &filings,
         t + 1,
-        &validator,
+        validator,
     )
     .unwrap();
     assert!(
@@ -115,10 +150,10 @@ fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
     );
 
     // Committed: the same two blocks, one after the other.
-    let store2 = fresh();
-    let c1 = build_block(&store2, None, &[], &tip0, &regs, t, &validator).unwrap();
+    let store2 = dev.fresh_store();
+    let c1 = build_block(&store2, None, &[], &tip0, &regs, t, validator).unwrap();
     store2.commit(&c1.write).unwrap();
-    let c2 = build_block(&store2, None, &[], &c1.tip, &filings, t + 1, &validator).unwrap();
+    let c2 = build_block(&store2, None, &[], &c1.tip, &filings, t + 1, validator).unwrap();
     assert_eq!(b1.tip.checkpoint, c1.tip.checkpoint);
     assert_eq!(
         b2.tip.checkpoint, c2.tip.checkpoint,
@@ -135,38 +170,11 @@ fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
 
 #[test]
 fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
-    let genesis = Genesis::dev();
-    let chain = genesis.chain_id().unwrap();
-    let regulator = Signer::dev(Genesis::DEV_REGULATOR);
-    let validator = Validator {
-        name: Genesis::DEV_REGULATOR.to_string(),
-        key: regulator.signing_key().clone(),
-    };
-    let operators: Vec<Signer> = (0..3)
-        .map(|i| Signer::new(SigningKey::dev(&format!("verify operator {i}"))))
-        .collect();
-    let regs: Vec<Arc<PoolTx>> = (0..3)
-        .map(|i| {
-            let r = OperatorRegistrationBuilder::new(
-                uscc(100 + i),
-                format!("第{i}号计量站有限公司"),
-                "350102",
-                Sector::FuelStation,
-                operators[i].public_key(),
-            )
-            .build()
-            .unwrap();
-            pool_tx(&regulator, &chain, i as u64, r)
-        })
-        .collect();
-    let fresh = || {
-        let store = MemStore::new();
-        let (write, _) = build_genesis(&store, &genesis, &validator).unwrap();
-        store.commit(&write).unwrap();
-        store
-    };
+    let dev = Dev::new();
+    let (genesis, validator) = (&dev.genesis, &dev.validator);
+    let (_, regs) = dev.registrations("verify", 100, 3);
     // The proposer builds block 1; another validator with its own store verifies it.
-    let proposer = fresh();
+    let proposer = dev.fresh_store();
     let tip0 = load_tip(&proposer).unwrap().unwrap();
     let built = build_block(
         &proposer,
@@ -175,13 +183,13 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
         &tip0,
         &regs,
         genesis.genesis_time.0 + 5,
-        &validator,
+        validator,
     )
     .unwrap();
     let block = built.write.block().unwrap();
     let seed = block_seed(&tip0.checkpoint);
 
-    let voter = fresh();
+    let voter = dev.fresh_store();
     let vtip = load_tip(&voter).unwrap().unwrap();
     let ok = verify_block(&voter, None, &[], &vtip, &block, seed)
         .unwrap()
