@@ -139,7 +139,7 @@ fn start(
     let engine = Arc::new(Engine::new(
         store,
         tip,
-        validator,
+        Some(validator),
         BlockConfig {
             max_txs: 10_000,
             interval_ms: 100,

@@ -1,8 +1,12 @@
-//! The single-validator engine: admission into the mempool, the block producer thread, and
-//! the bookkeeping that answers `lx_tx` and `lx_submitAndWait`.
+//! The engine: admission into the mempool, committing blocks, and the bookkeeping that answers
+//! `lx_tx` and `lx_submitAndWait`.
 //!
-//! Threads: RPC handlers (tokio tasks) admit transactions and read the store; one producer
-//! thread builds, commits and announces blocks. A `RwLock` around "commit + swap the tip"
+//! Blocks come from one of two places: the single-validator producer thread
+//! ([`Engine::run_producer`], the `dev` ledger), or consensus ([`crate::host::Host`] driven by
+//! [`crate::network`]), which hands each final block to [`Engine::commit_block`].
+//!
+//! Threads: RPC handlers (tokio tasks) admit transactions and read the store; one thread
+//! (producer or consensus driver) commits and announces blocks. A `RwLock` around "commit + swap the tip"
 //! lets a query read the store and the tip of one block (read lock) while the producer commits
 //! the next (write lock, held only for the synced write).
 
@@ -23,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::error::NodeError;
-use crate::exec::{NodeCache, ReadState, Tip, Validator, build_block};
+use crate::exec::{BuiltBlock, NodeCache, ReadState, Tip, Validator, build_block};
 use crate::mempool::{AdmitError, Mempool, PoolTx};
 use crate::metrics::Metrics;
 
@@ -83,10 +87,28 @@ impl Pool {
     }
 }
 
+/// Callbacks the consensus driver installs ([`Engine::set_hooks`]).
+pub struct Hooks {
+    /// A transaction was admitted from a client (not from a peer): gossip its bytes.
+    pub admitted: Box<dyn Fn(&[u8]) + Send + Sync>,
+    /// The mempool holds a full block: a waiting leader may propose now.
+    pub full: Box<dyn Fn() + Send + Sync>,
+}
+
+/// Where a transaction came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A client, over RPC: gossiped to the peers once admitted.
+    Client,
+    /// A peer's gossip: not gossiped again (gossipsub forwards it).
+    Peer,
+}
+
 /// The engine. Shared (`Arc`) between the RPC backend and the producer thread.
 pub struct Engine<S: Store> {
     store: Arc<S>,
-    validator: Validator,
+    validator: Option<Validator>,
+    hooks: std::sync::OnceLock<Hooks>,
     block: BlockConfig,
     pool: Mutex<Pool>,
     wake: Condvar,
@@ -123,7 +145,7 @@ impl<S: Store + 'static> Engine<S> {
     pub fn new(
         store: Arc<S>,
         tip: Tip,
-        validator: Validator,
+        validator: Option<Validator>,
         block: BlockConfig,
         mempool: crate::mempool::MempoolConfig,
     ) -> Self {
@@ -135,6 +157,7 @@ impl<S: Store + 'static> Engine<S> {
         Engine {
             store,
             validator,
+            hooks: std::sync::OnceLock::new(),
             block: BlockConfig {
                 max_txs: block.max_txs.clamp(1, liangxin_types::block::MAX_BLOCK_TXS),
                 interval_ms: block.interval_ms.max(1),
@@ -162,9 +185,35 @@ impl<S: Store + 'static> Engine<S> {
         &self.store
     }
 
-    /// This node's validator name.
-    pub fn validator_name(&self) -> &str {
-        &self.validator.name
+    /// This node's validator name (`None` for an observer, or a validator under consensus,
+    /// whose identity the consensus host holds).
+    pub fn validator_name(&self) -> Option<&str> {
+        self.validator.as_ref().map(|v| v.name.as_str())
+    }
+
+    /// Installs the consensus driver's callbacks (once; later calls are ignored).
+    pub fn set_hooks(&self, hooks: Hooks) {
+        let _ = self.hooks.set(hooks);
+    }
+
+    /// The block settings.
+    pub fn block_config(&self) -> &BlockConfig {
+        &self.block
+    }
+
+    /// Transactions waiting in the mempool.
+    pub fn waiting(&self) -> usize {
+        lock(&self.pool).mempool.len()
+    }
+
+    /// Up to `max` transactions for a block built on uncommitted blocks whose executions
+    /// moved these signers' next sequence numbers to `floors` (see [`Mempool::select_from`]).
+    pub fn select(
+        &self,
+        max: usize,
+        floors: &HashMap<liangxin_types::PublicKey, u64>,
+    ) -> Vec<Arc<PoolTx>> {
+        lock(&self.pool).mempool.select_from(max, floors)
     }
 
     /// A consistent view: the tip and, while the guard lives, a store that does not move past
@@ -220,8 +269,18 @@ impl<S: Store + 'static> Engine<S> {
         bytes: Vec<u8>,
         wait: bool,
     ) -> Result<(Hash, Option<oneshot::Receiver<WaitResult>>), RpcError> {
+        self.admit_from(bytes, wait, Origin::Client)
+    }
+
+    /// [`Engine::admit`] for a transaction from `origin`.
+    pub fn admit_from(
+        &self,
+        bytes: Vec<u8>,
+        wait: bool,
+        origin: Origin,
+    ) -> Result<(Hash, Option<oneshot::Receiver<WaitResult>>), RpcError> {
         self.metrics.submitted.inc();
-        let result = self.admit_inner(bytes, wait);
+        let result = self.admit_inner(bytes, wait, origin);
         match &result {
             Err(RpcError::Rejected {
                 tx_id: Some(id),
@@ -247,6 +306,7 @@ impl<S: Store + 'static> Engine<S> {
         &self,
         bytes: Vec<u8>,
         wait: bool,
+        origin: Origin,
     ) -> Result<(Hash, Option<oneshot::Receiver<WaitResult>>), RpcError> {
         if let Some(reason) = self.failure() {
             return Err(RpcError::Internal(format!(
@@ -303,14 +363,20 @@ impl<S: Store + 'static> Engine<S> {
             pool.waiters.entry(id).or_default().push(tx);
             rx
         });
+        let gossip = match (origin, self.hooks.get()) {
+            (Origin::Client, Some(h)) => Some((h, bytes.clone())),
+            _ => None,
+        };
         let pool_tx = PoolTx {
             id,
             bytes,
             tx,
             record,
         };
+        let mut fresh = false;
         match pool.mempool.insert(pool_tx, state_next) {
-            Ok(()) | Err(AdmitError::Duplicate(_)) => {}
+            Ok(()) => fresh = true,
+            Err(AdmitError::Duplicate(_)) => {}
             Err(e) => {
                 if wait {
                     pool.waiters.remove(&id);
@@ -332,8 +398,14 @@ impl<S: Store + 'static> Engine<S> {
             .mempool_bytes
             .set(pool.mempool.bytes() as u64 as i64);
         drop(pool);
+        if fresh && let Some((hooks, bytes)) = gossip {
+            (hooks.admitted)(&bytes);
+        }
         if len >= self.block.max_txs {
             self.wake.notify_one();
+            if let Some(h) = self.hooks.get() {
+                (h.full)();
+            }
         }
         Ok((id, receiver))
     }
@@ -384,7 +456,7 @@ impl<S: Store + 'static> Engine<S> {
 
     /// Whether a block is needed even with an empty mempool: a random draw waits for the
     /// next block's seed.
-    fn needs_followup(&self) -> Result<bool, NodeError> {
+    pub fn needs_followup(&self) -> Result<bool, NodeError> {
         Ok(!tables::pending_draws(&ReadState(&*self.store))?.is_empty())
     }
 
@@ -392,6 +464,11 @@ impl<S: Store + 'static> Engine<S> {
     fn produce(&self, batch: &[Arc<PoolTx>]) -> Result<(), NodeError> {
         let started = Instant::now();
         let tip = self.read().clone();
+        let Some(validator) = &self.validator else {
+            return Err(NodeError::Config(
+                "the block producer needs the validator's key".into(),
+            ));
+        };
         let built = build_block(
             &*self.store,
             Some(&self.tree_cache),
@@ -399,10 +476,21 @@ impl<S: Store + 'static> Engine<S> {
             &tip,
             batch,
             now_secs(),
-            &self.validator,
+            validator,
         )?;
+        let commit = built.outcomes.iter().any(|o| o.result.is_ok()) || self.needs_followup()?;
+        self.finish(&built, commit, started)
+    }
+
+    /// Commits a final block (consensus): its write must carry its checkpoint note and its
+    /// tip that checkpoint. Then its outcomes go to waiters, the mempool and subscribers.
+    pub fn commit_block(&self, built: &BuiltBlock, started: Instant) -> Result<(), NodeError> {
+        self.finish(built, true, started)
+    }
+
+    /// Commits `built` (when `commit`) and passes its outcomes on.
+    fn finish(&self, built: &BuiltBlock, commit: bool, started: Instant) -> Result<(), NodeError> {
         let accepted = built.outcomes.iter().filter(|o| o.result.is_ok()).count();
-        let commit = accepted > 0 || self.needs_followup()?;
         if commit {
             let mut guard = self.tip.write().unwrap_or_else(|e| e.into_inner());
             self.store.commit(&built.write)?;

@@ -1,15 +1,21 @@
 //! The consensus host: runs the [`Consensus`] state machine against real execution and storage.
 //!
 //! It answers the machine's requests — build a proposal from the mempool on top of a parent
-//! that may not be final yet, re-execute a received block, commit a finalized one in its atomic
-//! batch with the finalization as its checkpoint note — and turns its messages into
-//! [`Wire`] messages for the network (a proposal travels with its block body). Transport, timers
-//! and vote durability belong to the caller: it feeds [`Host::handle`] and acts on the
-//! [`Action`]s it gets back, in order. That keeps the host deterministic and testable with an
-//! in-memory network (`node/tests/consensus.rs`); the p2p wiring is the next step of issue 5.
+//! that may not be final yet, re-execute a received block, commit a finalized one through the
+//! [`Engine`] (one atomic batch with the finalization as its checkpoint note, then waiters and
+//! subscribers) — and turns its messages into [`Wire`] messages for the network (a proposal
+//! travels with its block body). Transport, timers and vote durability belong to the caller
+//! ([`crate::network`], or the in-memory network of `node/tests/consensus.rs`): it feeds
+//! [`Host::handle`] and acts on the [`Action`]s it gets back, in order.
+//!
+//! A leader does not propose the moment its view starts: it waits until the mempool holds a
+//! full block, or something waits and the block interval has passed, or the idle interval has
+//! passed (an empty block keeps views short and a draw's seed coming). The caller calls
+//! [`Host::poll`] at [`Host::next_wake`] and whenever the mempool fills.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Instant;
 
 use liangxin_consensus::{Anchor, Config, Consensus, Ed25519Scheme, Input, Message, Output, Vote};
 use liangxin_storage::Store;
@@ -17,9 +23,9 @@ use liangxin_types::checkpoint::SignedCheckpoint;
 use liangxin_types::{Block, BlockHeader, Domain, Hash, KeyBytes};
 use serde::{Deserialize, Serialize};
 
+use crate::engine::Engine;
 use crate::error::NodeError;
-use crate::exec::{BlockParams, BuiltBlock, NodeCache, Pending, Tip, execute_block, verify_block};
-use crate::mempool::Mempool;
+use crate::exec::{BlockParams, BuiltBlock, Pending, Tip, execute_block, verify_block};
 
 /// What validators send each other: a consensus message, with the block when it is a proposal
 /// (or the answer to a fetch).
@@ -65,17 +71,38 @@ struct Executed {
     parent: Hash,
 }
 
+/// When a leader proposes (logical milliseconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pacing {
+    /// Propose once something waits and this long has passed since the view asked.
+    pub interval: u64,
+    /// Propose an empty block after this long (keep it below the leader timeout).
+    pub idle: u64,
+}
+
+/// How many committed blocks the host can still serve to a peer's fetch by hash.
+pub const RECENT_BLOCKS: usize = 100_000;
+
+/// A proposal the machine asked for, not yet built.
+#[derive(Clone, Copy, Debug)]
+struct Wanted {
+    view: u64,
+    parent: Hash,
+    since: u64,
+}
+
 /// One validator's (or observer's) consensus host.
 pub struct Host<S: Store> {
     machine: Consensus<Ed25519Scheme>,
-    store: Arc<S>,
-    cache: Option<Arc<NodeCache>>,
+    engine: Arc<Engine<S>>,
     committed: Tip,
     executed: HashMap<Hash, Executed>,
     bodies: HashMap<Hash, Block>,
-    mempool: Mempool,
+    recent: HashMap<Hash, u64>,
+    recent_order: VecDeque<Hash>,
+    wanted: Option<Wanted>,
+    pacing: Pacing,
     me: Option<KeyBytes>,
-    max_block_txs: usize,
     genesis_time_ms: u64,
 }
 
@@ -86,24 +113,36 @@ pub fn consensus_seed(parent: &Hash) -> Hash {
     Domain::Seed.hash_parts(&[b"block-seed-parent", parent.as_bytes()])
 }
 
-impl<S: Store> Host<S> {
-    /// A host over `store` (committed up to `tip`), with the consensus `config`, signing
-    /// `scheme`, restored `votes` and vote floor (see [`Consensus::new`]). The scheme also
-    /// turns finalizations into checkpoint notes.
+impl<S: Store + 'static> Host<S> {
+    /// A host over `engine` (whose tip is the last final block), with the consensus `config`,
+    /// signing `scheme`, restored `votes` and vote floor (see [`Consensus::new`]). The scheme
+    /// also turns finalizations into checkpoint notes. Logical time is milliseconds since
+    /// `genesis_time_ms` (a block's time is the proposer's `now`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        store: Arc<S>,
-        cache: Option<Arc<NodeCache>>,
-        tip: Tip,
-        tip_view: u64,
+        engine: Arc<Engine<S>>,
         config: Config,
         scheme: Ed25519Scheme,
         votes: Vec<Vote>,
         vote_floor: u64,
-        mempool: Mempool,
-        max_block_txs: usize,
+        pacing: Pacing,
         genesis_time_ms: u64,
     ) -> Result<Self, NodeError> {
+        let tip = engine.read().clone();
+        let tip_view = match tip.height {
+            0 => 0,
+            h => {
+                engine
+                    .store()
+                    .header(h)?
+                    .ok_or_else(|| NodeError::Corrupt(format!("no header at height {h}")))?
+                    .view
+            }
+        };
+        let pacing = Pacing {
+            interval: pacing.interval.min(config.leader_timeout / 2),
+            idle: pacing.idle.min(config.leader_timeout * 3 / 4),
+        };
         let me = liangxin_consensus::Scheme::me(&scheme)
             .and_then(|i| config.validators.get(i as usize).copied());
         let anchor = Anchor {
@@ -115,16 +154,22 @@ impl<S: Store> Host<S> {
             .map_err(|e| NodeError::Config(e.to_string()))?;
         Ok(Host {
             machine,
-            store,
-            cache,
+            engine,
             committed: tip,
             executed: HashMap::new(),
             bodies: HashMap::new(),
-            mempool,
+            recent: HashMap::new(),
+            recent_order: VecDeque::new(),
+            wanted: None,
+            pacing,
             me,
-            max_block_txs,
             genesis_time_ms,
         })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Arc<Engine<S>> {
+        &self.engine
     }
 
     /// The machine (for its view, stats and certificate answers).
@@ -132,22 +177,69 @@ impl<S: Store> Host<S> {
         &self.machine
     }
 
-    /// The mempool, to admit transactions into.
-    pub fn mempool_mut(&mut self) -> &mut Mempool {
-        &mut self.mempool
-    }
-
     /// The committed tip.
     pub fn tip(&self) -> &Tip {
         &self.committed
     }
 
-    /// A block this host holds (for a peer's fetch).
+    /// A block this host holds (for a peer's fetch): one not yet final, or one of the last
+    /// [`RECENT_BLOCKS`] committed.
     pub fn block(&self, hash: &Hash) -> Option<Block> {
         if let Some(b) = self.bodies.get(hash) {
             return Some(b.clone());
         }
-        self.executed.get(hash).and_then(|e| e.built.write.block())
+        if let Some(b) = self.executed.get(hash).and_then(|e| e.built.write.block()) {
+            return Some(b);
+        }
+        let height = self.recent.get(hash)?;
+        self.engine.store().block(*height).ok().flatten()
+    }
+
+    /// When [`Host::poll`] must run next (a leader waiting to propose), if ever.
+    pub fn next_wake(&self, now: u64) -> Option<u64> {
+        let w = self.wanted?;
+        let interval = w.since + self.pacing.interval;
+        Some(if now < interval {
+            interval
+        } else {
+            w.since + self.pacing.idle
+        })
+    }
+
+    /// Proposes if this node is a leader waiting for transactions and the time has come (see
+    /// the module doc). Call at [`Host::next_wake`] and when the mempool fills.
+    pub fn poll(&mut self, now: u64) -> Result<Vec<Action>, NodeError> {
+        let Some(w) = self.wanted else {
+            return Ok(Vec::new());
+        };
+        if w.view != self.machine.view() {
+            self.wanted = None;
+            return Ok(Vec::new());
+        }
+        let Some((tip, layers, floors)) = self.tip_of(w.parent) else {
+            self.wanted = None;
+            return Ok(Vec::new());
+        };
+        let max = self.engine.block_config().max_txs;
+        let txs = self.engine.select(max, &floors);
+        let due = txs.len() >= max
+            || (now >= w.since + self.pacing.interval
+                && (!txs.is_empty() || self.engine.needs_followup()?))
+            || now >= w.since + self.pacing.idle;
+        if !due {
+            return Ok(Vec::new());
+        }
+        self.wanted = None;
+        let Some(header) = self.propose(now, w.view, w.parent, tip, &layers, &txs)? else {
+            return Ok(Vec::new());
+        };
+        self.handle(
+            now,
+            Input::Proposed {
+                view: w.view,
+                header,
+            },
+        )
     }
 
     /// Passes a message from the network.
@@ -202,8 +294,12 @@ impl<S: Store> Host<S> {
                         parent,
                         parent_height: _,
                     } => {
-                        if let Some(header) = self.propose(now, view, parent)? {
-                            inputs.push(Input::Proposed { view, header });
+                        if self.me.is_some() {
+                            self.wanted = Some(Wanted {
+                                view,
+                                parent,
+                                since: now,
+                            });
                         }
                     }
                     Output::Verify { header } => {
@@ -237,24 +333,41 @@ impl<S: Store> Host<S> {
                 }
             }
         }
+        if self.wanted.is_some() {
+            actions.extend(self.poll(now)?);
+        }
         Ok(actions)
     }
 
-    /// The tip after `hash` and the uncommitted layers below it, oldest first.
-    fn tip_of(&self, hash: Hash) -> Option<(Tip, Vec<Arc<Pending>>)> {
+    /// The tip after `hash`, the uncommitted layers below it (oldest first), and the next
+    /// sequence numbers those layers moved.
+    #[allow(clippy::type_complexity)]
+    fn tip_of(
+        &self,
+        hash: Hash,
+    ) -> Option<(
+        Tip,
+        Vec<Arc<Pending>>,
+        HashMap<liangxin_types::PublicKey, u64>,
+    )> {
         if hash == self.committed.parent {
-            return Some((self.committed.clone(), Vec::new()));
+            return Some((self.committed.clone(), Vec::new(), HashMap::new()));
         }
         let mut layers = Vec::new();
+        let mut floors = HashMap::new();
         let mut cursor = hash;
         while cursor != self.committed.parent {
             let e = self.executed.get(&cursor)?;
             layers.push(Arc::clone(&e.built.pending));
+            for (signer, next) in &e.built.next_seqs {
+                let f = floors.entry(*signer).or_insert(0);
+                *f = (*f).max(*next);
+            }
             cursor = e.parent;
         }
         layers.reverse();
         let tip = self.executed.get(&hash)?.built.tip.clone();
-        Some((tip, layers))
+        Some((tip, layers, floors))
     }
 
     fn propose(
@@ -262,14 +375,13 @@ impl<S: Store> Host<S> {
         now: u64,
         view: u64,
         parent: Hash,
+        tip: Tip,
+        layers: &[Arc<Pending>],
+        txs: &[Arc<crate::mempool::PoolTx>],
     ) -> Result<Option<BlockHeader>, NodeError> {
         let Some(me) = self.me else {
             return Ok(None);
         };
-        let Some((tip, layers)) = self.tip_of(parent) else {
-            return Ok(None);
-        };
-        let txs = self.mempool.select(self.max_block_txs);
         let params = BlockParams {
             time: (self.genesis_time_ms + now) / 1000,
             view,
@@ -277,11 +389,11 @@ impl<S: Store> Host<S> {
             seed: consensus_seed(&parent),
         };
         let built = execute_block(
-            &*self.store,
-            self.cache.as_deref(),
-            &layers,
+            self.engine.store(),
+            Some(&self.engine.tree_cache),
+            layers,
             &tip,
-            &txs,
+            txs,
             params,
         )?;
         let Some(header) = built.write.header().cloned() else {
@@ -299,13 +411,13 @@ impl<S: Store> Host<S> {
         let Some(block) = self.bodies.get(&hash).cloned() else {
             return Ok(false);
         };
-        let Some((tip, layers)) = self.tip_of(header.parent) else {
+        let Some((tip, layers, _)) = self.tip_of(header.parent) else {
             return Ok(false);
         };
         let seed = consensus_seed(&header.parent);
         match verify_block(
-            &*self.store,
-            self.cache.as_deref(),
+            self.engine.store(),
+            Some(&self.engine.tree_cache),
             &layers,
             &tip,
             &block,
@@ -343,26 +455,19 @@ impl<S: Store> Host<S> {
                 header.height
             )));
         };
+        let started = Instant::now();
         let note = note.unwrap_or_else(|| e.built.tip.checkpoint.clone());
         e.built.write.checkpoint(note.to_note()?);
-        self.store.commit(&e.built.write)?;
-        if let Some(cache) = &self.cache {
-            for (k, v) in &e.built.tree_puts {
-                cache.insert(k, v);
+        e.built.tip.checkpoint = note;
+        self.engine.commit_block(&e.built, started)?;
+        self.committed = e.built.tip;
+        self.recent.insert(hash, header.height);
+        self.recent_order.push_back(hash);
+        while self.recent_order.len() > RECENT_BLOCKS {
+            if let Some(old) = self.recent_order.pop_front() {
+                self.recent.remove(&old);
             }
         }
-        let included: std::collections::HashSet<Hash> = e
-            .built
-            .outcomes
-            .iter()
-            .filter(|o| o.result.is_ok())
-            .map(|o| o.tx.id)
-            .collect();
-        self.mempool
-            .committed(&e.built.next_seqs, &|id| included.contains(id));
-        let mut tip = e.built.tip;
-        tip.checkpoint = note;
-        self.committed = tip;
         let height = header.height;
         self.executed.retain(|_, x| x.built.tip.height > height);
         self.bodies.retain(|_, b| b.header.height > height);

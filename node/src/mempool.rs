@@ -238,12 +238,23 @@ impl Mempool {
     /// sequence numbers from its next one, signers in turn, one transaction per turn. The
     /// mempool is unchanged (the block's outcome decides: [`Mempool::committed`]).
     pub fn select(&self, max: usize) -> Vec<Arc<PoolTx>> {
+        self.select_from(max, &HashMap::new())
+    }
+
+    /// [`Mempool::select`] for a block on top of uncommitted blocks: `floors` holds the next
+    /// sequence number of the signers those blocks moved, so their transactions already in
+    /// an uncommitted block are not selected again.
+    pub fn select_from(&self, max: usize, floors: &HashMap<PublicKey, u64>) -> Vec<Arc<PoolTx>> {
         let mut out = Vec::with_capacity(max.min(self.by_id.len()));
         // Per signer: the next sequence number it may contribute.
         let mut cursors: Vec<(&SignerQueue, u64)> = self
             .turn
             .iter()
-            .filter_map(|s| self.signers.get(s).map(|q| (q, q.next)))
+            .filter_map(|s| {
+                self.signers
+                    .get(s)
+                    .map(|q| (q, floors.get(s).map_or(q.next, |f| q.next.max(*f))))
+            })
             .collect();
         while out.len() < max && !cursors.is_empty() {
             cursors.retain_mut(|(q, next)| {

@@ -116,7 +116,7 @@ impl RunningNode {
         let engine = Arc::new(Engine::new(
             store,
             tip,
-            validator,
+            Some(validator),
             config.block.clone(),
             config.mempool.clone(),
         ));

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use liangxin_consensus::{Config, Ed25519Scheme, Input, NamedKey};
 use liangxin_contracts::genesis::Genesis;
 use liangxin_contracts::model::Sector;
+use liangxin_node::engine::{BlockConfig, Engine, Origin};
 use liangxin_node::exec::{Validator, build_genesis, load_tip};
-use liangxin_node::host::{Action, Host, Wire};
-use liangxin_node::mempool::{Mempool, MempoolConfig, PoolTx};
+use liangxin_node::host::{Action, Host, Pacing, Wire};
+use liangxin_node::mempool::MempoolConfig;
 use liangxin_sdk::Signer;
 use liangxin_sdk::builders::OperatorRegistrationBuilder;
 use liangxin_storage::{MemStore, Store};
@@ -32,7 +33,8 @@ struct Net {
     hosts: Vec<Option<Host<MemStore>>>,
     stores: Vec<Arc<MemStore>>,
     queue: VecDeque<(u64, usize, Option<Wire>)>,
-    timers: BTreeMap<usize, u64>,
+    /// (node, 0 = consensus timer / 1 = proposal wake) → when.
+    timers: BTreeMap<(usize, u8), u64>,
     now: u64,
     votes: Vec<Vec<liangxin_consensus::Vote>>,
     validators: Vec<(String, PublicKey)>,
@@ -74,21 +76,30 @@ impl Net {
             let (write, _) = build_genesis(&*store, &genesis, &dev_validator).unwrap();
             store.commit(&write).unwrap();
             let tip = load_tip(&*store).unwrap().unwrap();
-            let host = Host::new(
+            let engine = Arc::new(Engine::new(
                 Arc::clone(&store),
-                None,
                 tip,
-                0,
+                None,
+                BlockConfig {
+                    max_txs: 100,
+                    interval_ms: 10,
+                },
+                MempoolConfig {
+                    max_txs: 10_000,
+                    max_bytes: 64 << 20,
+                    max_per_signer: 10_000,
+                },
+            ));
+            let host = Host::new(
+                engine,
                 cfg.clone(),
                 Ed25519Scheme::new(chain.clone(), named.clone(), Some(key.clone())).unwrap(),
                 vec![],
                 0,
-                Mempool::new(MempoolConfig {
-                    max_txs: 10_000,
-                    max_bytes: 64 << 20,
-                    max_per_signer: 10_000,
-                }),
-                100,
+                Pacing {
+                    interval: 10,
+                    idle: 200,
+                },
                 genesis.genesis_time.0 * 1000,
             )
             .unwrap();
@@ -110,23 +121,25 @@ impl Net {
         net
     }
 
-    fn submit_everywhere(&mut self, txs: &[Arc<PoolTx>]) {
+    fn submit_everywhere(&mut self, txs: &[Vec<u8>]) {
         for h in self.hosts.iter_mut().flatten() {
             for t in txs {
-                h.mempool_mut().insert((**t).clone(), 0).unwrap();
+                h.engine()
+                    .admit_from(t.clone(), false, Origin::Peer)
+                    .unwrap();
             }
         }
     }
 
     fn step(&mut self) -> bool {
         let (at, i, wire, timer) = match self.queue.pop_front() {
-            Some((at, i, w)) => (at, i, w, false),
+            Some((at, i, w)) => (at, i, w, None),
             None => {
-                let Some((&i, &at)) = self.timers.iter().min_by_key(|(_, at)| **at) else {
+                let Some((&key, &at)) = self.timers.iter().min_by_key(|(_, at)| **at) else {
                     return false;
                 };
-                self.timers.remove(&i);
-                (at, i, None, true)
+                self.timers.remove(&key);
+                (at, key.0, None, Some(key.1))
             }
         };
         self.now = self.now.max(at);
@@ -134,11 +147,20 @@ impl Net {
         let Some(host) = self.hosts[i].as_mut() else {
             return true;
         };
-        let actions = match wire {
-            Some(w) => host.receive(now, w).unwrap(),
-            None if timer => host.handle(now, Input::Timer).unwrap(),
-            None => host.handle(now, Input::Start).unwrap(),
+        let actions = match (wire, timer) {
+            (Some(w), _) => host.receive(now, w).unwrap(),
+            (None, Some(0)) => host.handle(now, Input::Timer).unwrap(),
+            (None, Some(_)) => host.poll(now).unwrap(),
+            (None, None) => host.handle(now, Input::Start).unwrap(),
         };
+        match host.next_wake(now) {
+            Some(at) => {
+                self.timers.insert((i, 1), at.max(now + 1));
+            }
+            None => {
+                self.timers.remove(&(i, 1));
+            }
+        }
         for a in actions {
             match a {
                 Action::Persist(v) => self.votes[i].push(v),
@@ -153,7 +175,7 @@ impl Net {
                     }
                 }
                 Action::SetTimer(at) => {
-                    self.timers.insert(i, at);
+                    self.timers.insert((i, 0), at);
                 }
                 Action::Fetch(hash) => {
                     let found = self.hosts.iter().flatten().find_map(|h| h.block(&hash));
@@ -249,7 +271,7 @@ impl Net {
     }
 }
 
-fn registrations(n: usize) -> Vec<Arc<PoolTx>> {
+fn registrations(n: usize) -> Vec<Vec<u8>> {
     let genesis = Genesis::dev();
     let chain = genesis.chain_id().unwrap();
     let regulator = Signer::dev(Genesis::DEV_REGULATOR);
@@ -266,13 +288,7 @@ fn registrations(n: usize) -> Vec<Arc<PoolTx>> {
             .build()
             .unwrap();
             let tx = regulator.sign(&chain, i as u64, &r).unwrap();
-            let bytes = tx.to_canonical().unwrap();
-            Arc::new(PoolTx {
-                id: liangxin_types::tx::tx_id(&bytes),
-                bytes,
-                tx,
-                record: r,
-            })
+            tx.to_canonical().unwrap()
         })
         .collect()
 }
