@@ -172,7 +172,7 @@ fn main() {
     println!("raw limit: strict Ed25519 verify {raw:.0}/s on one core");
 
     let store = Arc::new(RocksStore::open(&path).unwrap());
-    let (write, _) = build_genesis(&*store, &genesis, &validator()).unwrap();
+    let (write, _) = build_genesis(&*store, &genesis, Some(&validator())).unwrap();
     store.commit(&write).unwrap();
     let (engine, producer) = start(Arc::clone(&store), validator());
 

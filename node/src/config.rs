@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::BlockConfig;
 use crate::error::NodeError;
 use crate::mempool::MempoolConfig;
+use crate::network::NetworkConfig;
 
 /// The name of the config file in a home directory.
 pub const CONFIG_FILE: &str = "config.toml";
@@ -29,6 +30,8 @@ pub struct NodeConfig {
     pub block: BlockConfig,
     /// Mempool limits.
     pub mempool: MempoolConfig,
+    /// The regulators' network (off: a single-validator ledger).
+    pub network: NetworkConfig,
 }
 
 /// `[node]`: files and identity.
@@ -37,7 +40,8 @@ pub struct NodeConfig {
 pub struct NodeSection {
     /// The genesis document (JSON). Default `genesis.json`.
     pub genesis: PathBuf,
-    /// The validator's key file (the SDK's key file format). Default `validator.key`.
+    /// The node's key file (the SDK's key file format): a validator's key, or an observer's
+    /// own (its network identity). Default `validator.key`.
     pub key_file: PathBuf,
     /// The validator's name: the regulator's name in genesis, also its checkpoint-signing
     /// name. Default: the first validator of genesis whose key is the key file's.

@@ -227,6 +227,11 @@ impl<S: Store + 'static> Engine<S> {
         self.latest_time.load(Ordering::Relaxed)
     }
 
+    /// Records that the thread committing blocks failed: admission refuses from now on.
+    pub fn fail(&self, reason: String) {
+        *lock(&self.failed) = Some(reason);
+    }
+
     /// Why the producer stopped, if it failed.
     pub fn failure(&self) -> Option<String> {
         lock(&self.failed).clone()

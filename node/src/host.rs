@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::error::NodeError;
-use crate::exec::{BlockParams, BuiltBlock, Pending, Tip, execute_block, verify_block};
+use crate::exec::{BlockParams, BuiltBlock, Pending, Tip, Validator, execute_block, verify_block};
 
 /// What validators send each other: a consensus message, with the block when it is a proposal
 /// (or the answer to a fetch).
@@ -103,6 +103,7 @@ pub struct Host<S: Store> {
     wanted: Option<Wanted>,
     pacing: Pacing,
     me: Option<KeyBytes>,
+    attester: Validator,
     genesis_time_ms: u64,
 }
 
@@ -116,8 +117,11 @@ pub fn consensus_seed(parent: &Hash) -> Hash {
 impl<S: Store + 'static> Host<S> {
     /// A host over `engine` (whose tip is the last final block), with the consensus `config`,
     /// signing `scheme`, restored `votes` and vote floor (see [`Consensus::new`]). The scheme
-    /// also turns finalizations into checkpoint notes. Logical time is milliseconds since
-    /// `genesis_time_ms` (a block's time is the proposer's `now`).
+    /// also turns finalizations into checkpoint notes. A block final only through a
+    /// descendant's finalization has no quorum-signed checkpoint of its own: its stored note
+    /// is signed by `attester` alone (this node: a validator's name and key, or an observer's
+    /// own). Logical time is milliseconds since `genesis_time_ms` (a block's time is the
+    /// proposer's `now`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         engine: Arc<Engine<S>>,
@@ -126,6 +130,7 @@ impl<S: Store + 'static> Host<S> {
         votes: Vec<Vote>,
         vote_floor: u64,
         pacing: Pacing,
+        attester: Validator,
         genesis_time_ms: u64,
     ) -> Result<Self, NodeError> {
         let tip = engine.read().clone();
@@ -163,6 +168,7 @@ impl<S: Store + 'static> Host<S> {
             wanted: None,
             pacing,
             me,
+            attester,
             genesis_time_ms,
         })
     }
@@ -456,7 +462,14 @@ impl<S: Store + 'static> Host<S> {
             )));
         };
         let started = Instant::now();
-        let note = note.unwrap_or_else(|| e.built.tip.checkpoint.clone());
+        let note = match note {
+            Some(n) => n,
+            None => SignedCheckpoint::sign(
+                e.built.tip.checkpoint.checkpoint().clone(),
+                &self.attester.name,
+                &self.attester.key,
+            )?,
+        };
         e.built.write.checkpoint(note.to_note()?);
         e.built.tip.checkpoint = note;
         self.engine.commit_block(&e.built, started)?;

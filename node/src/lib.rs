@@ -12,6 +12,7 @@ pub mod exec;
 pub mod host;
 pub mod mempool;
 pub mod metrics;
+pub mod network;
 pub mod runtime;
 pub mod votelog;
 

@@ -50,6 +50,25 @@ enum Command {
         /// Validator (regulator) name for a generated genesis.
         #[arg(long, default_value = "regulator-1")]
         name: String,
+        /// Join a regulators' network (consensus over p2p) instead of running a
+        /// single-validator ledger. The node is a validator if its key is one in genesis,
+        /// otherwise an observer.
+        #[arg(long)]
+        network: bool,
+        /// An observer: like `--network`, and refuses a validator's key.
+        #[arg(long)]
+        observer: bool,
+        /// Where the p2p layer listens (with --network), e.g. 127.0.0.1:8771.
+        #[arg(long)]
+        p2p_listen: Option<SocketAddr>,
+        /// A peer to dial, as KEY@HOST:PORT (repeat the flag for each peer).
+        #[arg(long = "peer")]
+        peers: Vec<String>,
+        /// An observer's key allowed to connect (repeatable).
+        #[arg(long = "allow-observer")]
+        observers: Vec<String>,
+        #[command(flatten)]
+        overrides: Overrides,
     },
     /// Run the node of a home directory.
     Run {
@@ -182,6 +201,12 @@ async fn main() -> anyhow::Result<()> {
             key,
             chain_name,
             name,
+            network,
+            observer,
+            p2p_listen,
+            peers,
+            observers,
+            overrides,
         } => {
             let signer = match key {
                 Some(path) => Signer::load(&path)?,
@@ -200,10 +225,48 @@ async fn main() -> anyhow::Result<()> {
                     g
                 }
             };
-            let report = init_home(&home, &genesis, &signer, &NodeConfig::default())?;
+            let mut config = NodeConfig::default();
+            overrides.apply(&mut config);
+            if network || observer {
+                config.network.enabled = true;
+                if let Some(a) = p2p_listen {
+                    config.network.listen = a;
+                }
+                for p in &peers {
+                    let (key, addr) = p
+                        .split_once('@')
+                        .ok_or_else(|| anyhow::anyhow!("--peer {p}: expected KEY@HOST:PORT"))?;
+                    config
+                        .network
+                        .peers
+                        .push(liangxin_node::network::PeerEntry {
+                            key: key
+                                .parse()
+                                .map_err(|e| anyhow::anyhow!("--peer {p}: {e}"))?,
+                            addr: addr
+                                .parse()
+                                .map_err(|e| anyhow::anyhow!("--peer {p}: {e}"))?,
+                        });
+                }
+                for o in &observers {
+                    config.network.observers.push(
+                        o.parse()
+                            .map_err(|e| anyhow::anyhow!("--allow-observer {o}: {e}"))?,
+                    );
+                }
+            }
+            if observer
+                && genesis
+                    .validators()
+                    .iter()
+                    .any(|(_, k)| *k == signer.public_key())
+            {
+                anyhow::bail!("--observer: this key is a validator's in genesis");
+            }
+            let report = init_home(&home, &genesis, &signer, &config)?;
             println!("home:       {}", report.home.display());
             println!("chain:      {}", report.chain_id);
-            println!("validator:  {}", report.public_key);
+            println!("{:<11} {}", format!("{}:", report.role), report.public_key);
             println!("start with: liangxin-node run --home {}", home.display());
             Ok(())
         }

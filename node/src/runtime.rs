@@ -29,6 +29,8 @@ pub struct RunningNode {
     rpc: ServerHandle,
     metrics_task: Option<tokio::task::JoinHandle<()>>,
     producer: Option<std::thread::JoinHandle<()>>,
+    /// The regulators' network, when it runs.
+    pub network: Option<crate::network::NetworkHandle>,
     producer_done: oneshot::Receiver<Result<(), NodeError>>,
 }
 
@@ -73,6 +75,26 @@ pub fn validator_identity(
     }
 }
 
+/// This node's signing identity, and whether it is a validator's: a validator's name in
+/// genesis and key, or for an observer `observer-` and the first 8 hex digits of its key.
+pub fn node_identity(
+    genesis: &Genesis,
+    signer: &Signer,
+    name: Option<&str>,
+) -> Result<(Validator, bool), NodeError> {
+    if let Ok(v) = validator_identity(genesis, signer, name) {
+        return Ok((v, true));
+    }
+    let key = signer.public_key().to_hex();
+    Ok((
+        Validator {
+            name: format!("observer-{}", &key[..8]),
+            key: signer.signing_key().clone(),
+        },
+        false,
+    ))
+}
+
 impl RunningNode {
     /// Starts a node from its home directory and `config` (already loaded and overridden by
     /// flags). Must run inside a tokio runtime.
@@ -82,8 +104,14 @@ impl RunningNode {
         let key_path = NodeConfig::resolve(home, &config.node.key_file);
         let signer = Signer::load(&key_path)
             .map_err(|e| NodeError::Config(format!("{}: {e}", key_path.display())))?;
-        let validator =
+        // Under consensus the key may be an observer's; the validator set comes from state.
+        let networked = config.network.enabled;
+        let identity = node_identity(&genesis, &signer, config.node.validator_name.as_deref())?;
+        if !networked && !identity.1 {
             validator_identity(&genesis, &signer, config.node.validator_name.as_deref())?;
+        }
+        let identity = identity.0;
+        let validator = (!networked).then(|| identity.clone());
         let data_dir = NodeConfig::resolve(home, &config.node.data_dir);
         std::fs::create_dir_all(&data_dir).map_err(io(&data_dir))?;
         let store = Arc::new(RocksStore::open(&data_dir)?);
@@ -107,7 +135,7 @@ impl RunningNode {
                 tip
             }
             None => {
-                let (write, tip) = build_genesis(&*store, &genesis, &validator)?;
+                let (write, tip) = build_genesis(&*store, &genesis, Some(&identity))?;
                 store.commit(&write)?;
                 tracing::info!(chain = %tip.chain_id, "wrote genesis");
                 tip
@@ -116,18 +144,33 @@ impl RunningNode {
         let engine = Arc::new(Engine::new(
             store,
             tip,
-            Some(validator),
+            validator,
             config.block.clone(),
             config.mempool.clone(),
         ));
         let (done_tx, producer_done) = oneshot::channel();
-        let e = Arc::clone(&engine);
-        let producer = std::thread::Builder::new()
-            .name("block-producer".into())
-            .spawn(move || {
-                let _ = done_tx.send(e.run_producer());
-            })
-            .map_err(io(Path::new("block producer thread")))?;
+        let (producer, network) = if networked {
+            let handle = crate::network::start(
+                Arc::clone(&engine),
+                &config.network,
+                identity.clone(),
+                home,
+                &data_dir,
+                genesis.genesis_time.0,
+                done_tx,
+            )
+            .await?;
+            (None, Some(handle))
+        } else {
+            let e = Arc::clone(&engine);
+            let producer = std::thread::Builder::new()
+                .name("block-producer".into())
+                .spawn(move || {
+                    let _ = done_tx.send(e.run_producer());
+                })
+                .map_err(io(Path::new("block producer thread")))?;
+            (Some(producer), None)
+        };
         let backend = Arc::new(NodeBackend::new(Arc::clone(&engine)));
         let (rpc_addr, rpc) = start_server(&config.rpc, backend).await?;
         let (metrics_addr, metrics_task) = if config.metrics.enabled {
@@ -149,7 +192,8 @@ impl RunningNode {
             engine,
             rpc,
             metrics_task,
-            producer: Some(producer),
+            producer,
+            network,
             producer_done,
         })
     }
@@ -161,7 +205,7 @@ impl RunningNode {
             r = &mut self.producer_done => match r {
                 Ok(Err(e)) => Some(e),
                 Ok(Ok(())) => None,
-                Err(_) => Some(NodeError::Corrupt("the block producer thread panicked".into())),
+                Err(_) => Some(NodeError::Corrupt("the block-committing thread panicked".into())),
             },
             () = shutdown_signal() => None,
         };
@@ -180,6 +224,9 @@ impl RunningNode {
             t.abort();
         }
         self.engine.shutdown();
+        if let Some(n) = self.network.take() {
+            n.stop();
+        }
         if let Some(p) = self.producer.take() {
             let _ = tokio::task::spawn_blocking(move || p.join()).await;
         }
@@ -217,6 +264,8 @@ pub struct InitReport {
     pub public_key: String,
     /// The chain id.
     pub chain_id: String,
+    /// `validator` or `observer`.
+    pub role: &'static str,
 }
 
 /// Writes a home directory: `config.toml`, `genesis.json` and the key file. Refuses to
@@ -239,7 +288,13 @@ pub fn init_home(
             )));
         }
     }
-    validator_identity(genesis, signer, config.node.validator_name.as_deref())?;
+    let is_validator = genesis
+        .validators()
+        .iter()
+        .any(|(_, k)| *k == signer.public_key());
+    if !config.network.enabled {
+        validator_identity(genesis, signer, config.node.validator_name.as_deref())?;
+    }
     let chain_id = genesis
         .chain_id()
         .map_err(|e| NodeError::Genesis(e.to_string()))?;
@@ -257,5 +312,10 @@ pub fn init_home(
         home: home.to_path_buf(),
         public_key: signer.public_key().to_hex(),
         chain_id: chain_id.to_string(),
+        role: if is_validator {
+            "validator"
+        } else {
+            "observer"
+        },
     })
 }

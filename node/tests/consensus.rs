@@ -43,11 +43,6 @@ struct Net {
 impl Net {
     fn new(stopped: Option<usize>) -> Self {
         let genesis = Genesis::dev();
-        let regulator = Signer::dev(Genesis::DEV_REGULATOR);
-        let dev_validator = Validator {
-            name: Genesis::DEV_REGULATOR.to_string(),
-            key: regulator.signing_key().clone(),
-        };
         let keys: Vec<SigningKey> = (0..N)
             .map(|i| SigningKey::dev(&format!("host-{i}")))
             .collect();
@@ -73,7 +68,15 @@ impl Net {
         let mut stores = Vec::new();
         for (i, key) in keys.iter().enumerate() {
             let store = Arc::new(MemStore::new());
-            let (write, _) = build_genesis(&*store, &genesis, &dev_validator).unwrap();
+            let (write, _) = build_genesis(
+                &*store,
+                &genesis,
+                Some(&Validator {
+                    name: format!("regulator-{i}"),
+                    key: key.clone(),
+                }),
+            )
+            .unwrap();
             store.commit(&write).unwrap();
             let tip = load_tip(&*store).unwrap().unwrap();
             let engine = Arc::new(Engine::new(
@@ -99,6 +102,10 @@ impl Net {
                 Pacing {
                     interval: 10,
                     idle: 200,
+                },
+                Validator {
+                    name: format!("regulator-{i}"),
+                    key: key.clone(),
                 },
                 genesis.genesis_time.0 * 1000,
             )

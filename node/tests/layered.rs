@@ -67,7 +67,7 @@ impl Dev {
     /// A store holding only the genesis write.
     fn fresh_store(&self) -> MemStore {
         let store = MemStore::new();
-        let (write, _) = build_genesis(&store, &self.genesis, &self.validator).unwrap();
+        let (write, _) = build_genesis(&store, &self.genesis, Some(&self.validator)).unwrap();
         store.commit(&write).unwrap();
         store
     }

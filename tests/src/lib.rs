@@ -13,6 +13,8 @@ use liangxin_sdk::rpc::RpcError;
 use liangxin_types::Uscc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+pub mod net;
+
 /// How long a node may take to start (open RocksDB, replay nothing, bind).
 pub const START_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -56,6 +58,23 @@ impl DevNode {
     /// Starts `liangxin-node dev --home HOME` with RPC on a free port and metrics off (or on
     /// a free port with `metrics`), and waits (bounded) for its ready line.
     pub fn start(home: &Path, extra: &[&str]) -> DevNode {
+        let os = |s: &'static str| std::ffi::OsStr::new(s);
+        let mut args = vec![os("dev"), os("--home"), home.as_os_str()];
+        args.extend(
+            [
+                "--rpc-listen",
+                "127.0.0.1:0",
+                "--metrics-listen",
+                "127.0.0.1:0",
+            ]
+            .map(os),
+        );
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        DevNode::spawn(home, &args)
+    }
+
+    /// Starts `liangxin-node ARGS` (its log in `home`) and waits (bounded) for its ready line.
+    pub fn spawn(home: &Path, args: &[&std::ffi::OsStr]) -> DevNode {
         std::fs::create_dir_all(home).unwrap();
         let log = home.join(format!(
             "node-{}.log",
@@ -66,16 +85,7 @@ impl DevNode {
         ));
         let stderr = std::fs::File::create(&log).unwrap();
         let mut child = Command::new(bin("liangxin-node"))
-            .arg("dev")
-            .arg("--home")
-            .arg(home)
-            .args([
-                "--rpc-listen",
-                "127.0.0.1:0",
-                "--metrics-listen",
-                "127.0.0.1:0",
-            ])
-            .args(extra)
+            .args(args)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

