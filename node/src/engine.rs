@@ -91,8 +91,8 @@ impl Pool {
 pub struct Hooks {
     /// A transaction was admitted from a client (not from a peer): gossip its bytes.
     pub admitted: Box<dyn Fn(&[u8]) + Send + Sync>,
-    /// The mempool holds a full block: a waiting leader may propose now.
-    pub full: Box<dyn Fn() + Send + Sync>,
+    /// A new transaction waits (from anyone): a waiting leader may propose now.
+    pub arrived: Box<dyn Fn() + Send + Sync>,
 }
 
 /// Where a transaction came from.
@@ -406,11 +406,11 @@ impl<S: Store + 'static> Engine<S> {
         if fresh && let Some((hooks, bytes)) = gossip {
             (hooks.admitted)(&bytes);
         }
+        if fresh && let Some(h) = self.hooks.get() {
+            (h.arrived)();
+        }
         if len >= self.block.max_txs {
             self.wake.notify_one();
-            if let Some(h) = self.hooks.get() {
-                (h.full)();
-            }
         }
         Ok((id, receiver))
     }

@@ -89,6 +89,8 @@ struct Wanted {
     view: u64,
     parent: Hash,
     since: u64,
+    /// When to look again.
+    next: u64,
 }
 
 /// One validator's (or observer's) consensus host.
@@ -202,14 +204,8 @@ impl<S: Store + 'static> Host<S> {
     }
 
     /// When [`Host::poll`] must run next (a leader waiting to propose), if ever.
-    pub fn next_wake(&self, now: u64) -> Option<u64> {
-        let w = self.wanted?;
-        let interval = w.since + self.pacing.interval;
-        Some(if now < interval {
-            interval
-        } else {
-            w.since + self.pacing.idle
-        })
+    pub fn next_wake(&self) -> Option<u64> {
+        self.wanted.map(|w| w.next)
     }
 
     /// Proposes if this node is a leader waiting for transactions and the time has come (see
@@ -233,9 +229,24 @@ impl<S: Store + 'static> Host<S> {
                 && (!txs.is_empty() || self.engine.needs_followup()?))
             || now >= w.since + self.pacing.idle;
         if !due {
+            let interval = w.since + self.pacing.interval;
+            let next = if now < interval {
+                interval
+            } else {
+                w.since + self.pacing.idle
+            };
+            if let Some(w) = &mut self.wanted {
+                w.next = next;
+            }
             return Ok(Vec::new());
         }
         self.wanted = None;
+        tracing::debug!(
+            view = w.view,
+            txs = txs.len(),
+            waited_ms = now - w.since,
+            "proposing"
+        );
         let Some(header) = self.propose(now, w.view, w.parent, tip, &layers, &txs)? else {
             return Ok(Vec::new());
         };
@@ -305,6 +316,7 @@ impl<S: Store + 'static> Host<S> {
                                 view,
                                 parent,
                                 since: now,
+                                next: now,
                             });
                         }
                     }

@@ -7,7 +7,8 @@
 //!
 //! - a **pump** task moves network events into the inbox, except transaction gossip, which it
 //!   hands to an **admission thread** (signature checks are CPU work);
-//! - transactions clients submit are gossiped by a **publisher** task (the engine's hook);
+//! - transactions clients submit are gossiped by a **publisher** task (the engine's hook), and
+//!   every new transaction wakes a leader waiting to propose;
 //! - requests to peers (fetch a block, certificates, a batch of blocks) are short tasks whose
 //!   answers come back through the inbox.
 //!
@@ -27,6 +28,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -412,12 +414,17 @@ pub async fn start(
         });
     }
     let poll = inbox_tx.clone();
+    // At most one poll waits in the inbox, however fast transactions arrive.
+    let poll_queued = Arc::new(AtomicBool::new(false));
+    let queued = Arc::clone(&poll_queued);
     engine.set_hooks(Hooks {
         admitted: Box::new(move |bytes| {
             let _ = publish_tx.send(bytes.to_vec());
         }),
-        full: Box::new(move || {
-            let _ = poll.send(Msg::Poll);
+        arrived: Box::new(move || {
+            if !queued.swap(true, Ordering::AcqRel) {
+                let _ = poll.send(Msg::Poll);
+            }
         }),
     });
 
@@ -446,6 +453,7 @@ pub async fn start(
         syncing: false,
         peers: BTreeSet::new(),
         round_robin: 0,
+        poll_queued,
         clock,
     };
     std::thread::Builder::new()
@@ -507,6 +515,7 @@ struct Driver {
     syncing: bool,
     peers: BTreeSet<KeyBytes>,
     round_robin: usize,
+    poll_queued: Arc<AtomicBool>,
     clock: Clock,
 }
 
@@ -517,7 +526,7 @@ impl Driver {
         self.act(actions)?;
         loop {
             let now = self.clock.now();
-            let wake = [self.timer, self.host.next_wake(now), Some(self.next_sync)]
+            let wake = [self.timer, self.host.next_wake(), Some(self.next_sync)]
                 .into_iter()
                 .flatten()
                 .min()
@@ -538,10 +547,11 @@ impl Driver {
             let now = self.clock.now();
             if self.timer.is_some_and(|t| t <= now) {
                 self.timer = None;
+                tracing::debug!("timer: {}", self.host.machine().summary());
                 let a = self.host.handle(now, Input::Timer)?;
                 self.act(a)?;
             }
-            if self.host.next_wake(now).is_some_and(|w| w <= now) {
+            if self.host.next_wake().is_some_and(|w| w <= now) {
                 let a = self.host.poll(now)?;
                 self.act(a)?;
             }
@@ -571,6 +581,13 @@ impl Driver {
                 self.rt
                     .spawn(async move { net.report(id, from, verdict).await });
                 if let Ok(w) = wire {
+                    if let Some(Message::Proposal(p)) = &w.message {
+                        tracing::debug!(
+                            view = p.header.view,
+                            height = p.header.height,
+                            "proposal received"
+                        );
+                    }
                     let a = self.host.receive(now, w)?;
                     self.act(a)?;
                 }
@@ -625,6 +642,7 @@ impl Driver {
                 }
             }
             Msg::Poll => {
+                self.poll_queued.store(false, Ordering::Release);
                 let a = self.host.poll(now)?;
                 self.act(a)?;
             }

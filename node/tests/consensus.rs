@@ -160,7 +160,7 @@ impl Net {
             (None, Some(_)) => host.poll(now).unwrap(),
             (None, None) => host.handle(now, Input::Start).unwrap(),
         };
-        match host.next_wake(now) {
+        match host.next_wake() {
             Some(at) => {
                 self.timers.insert((i, 1), at.max(now + 1));
             }

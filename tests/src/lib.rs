@@ -86,7 +86,11 @@ impl DevNode {
         let stderr = std::fs::File::create(&log).unwrap();
         let mut child = Command::new(bin("liangxin-node"))
             .args(args)
-            .env("RUST_LOG", "info")
+            // LX_NODE_LOG (e.g. `liangxin_node=debug`) for a test that needs the nodes' detail.
+            .env(
+                "RUST_LOG",
+                std::env::var("LX_NODE_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
