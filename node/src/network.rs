@@ -622,14 +622,22 @@ impl Driver {
                     )?;
                     self.act(a)?;
                 }
-                if let Some(answered) = &mut self.rejoin {
-                    answered.insert(from);
-                    self.try_set_floor()?;
-                }
                 let committed = self.engine.read().height;
-                if height > committed + SYNC_LAG && !self.syncing {
+                let behind = height > committed + SYNC_LAG;
+                tracing::debug!(%from, height, committed, behind, syncing = self.syncing, "peer status");
+                if behind && !self.syncing {
                     self.syncing = true;
                     self.ask_blocks(from, committed + 1);
+                }
+                // Disk loss: only answers given while this node is caught up count (their
+                // certificates then fall inside its machine's window).
+                if let Some(answered) = &mut self.rejoin {
+                    if behind || self.syncing {
+                        answered.clear();
+                    } else {
+                        answered.insert(from);
+                        self.try_set_floor()?;
+                    }
                 }
             }
             Msg::Blocks { from, blocks } => {
@@ -639,6 +647,11 @@ impl Driver {
                     self.ask_blocks(from, committed + 1);
                 } else {
                     self.syncing = false;
+                    if self.rejoin.is_some() {
+                        for p in self.peers.clone() {
+                            self.ask_status(p);
+                        }
+                    }
                 }
             }
             Msg::Poll => {
@@ -657,10 +670,11 @@ impl Driver {
         let Some(answered) = &self.rejoin else {
             return Ok(());
         };
-        if answered.len() + 1 < self.identity.quorum() {
+        if self.syncing || answered.len() + 1 < self.identity.quorum() {
             return Ok(());
         }
-        let floor = self.host.machine().highest_certificate_view() + 3;
+        let m = self.host.machine();
+        let floor = m.highest_certificate_view().max(m.anchor().view) + 3;
         if let Some(log) = &mut self.votelog {
             log.record_floor(floor)?;
         }
@@ -758,6 +772,12 @@ impl Driver {
 
     fn check_sync(&mut self) {
         if self.syncing || self.peers.is_empty() {
+            return;
+        }
+        if self.rejoin.is_some() {
+            for p in self.peers.clone() {
+                self.ask_status(p);
+            }
             return;
         }
         let peers: Vec<KeyBytes> = self.peers.iter().copied().collect();

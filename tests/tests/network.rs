@@ -195,4 +195,143 @@ async fn four_validators_and_an_observer_agree_through_a_crash() {
     let signed = check_agreement(&net).await;
     eprintln!("notes signed: {signed:?}");
     assert!(signed.len() >= 4, "{signed:?}");
+
+    // A stranger (a key no node allows) can neither connect nor inject a message.
+    let stranger = SigningKey::dev("a stranger");
+    let mut cfg = liangxin_p2p::Config::new(
+        net.genesis.chain_id().unwrap().as_str(),
+        stranger.seed(),
+        "127.0.0.1:0".parse().unwrap(),
+    );
+    cfg.peers = (0..2)
+        .map(|i| liangxin_p2p::PeerAddress {
+            key: net.nodes[i].signer.public_key().into(),
+            addr: net.nodes[i].p2p,
+        })
+        .collect();
+    cfg.redial_interval = Duration::from_millis(100);
+    let (p2p, _events) = liangxin_p2p::Network::start(cfg).await.unwrap();
+    // It tries to inject a valid transaction (validator 0's next one) for 2 s (about 20 dial
+    // attempts to each of two validators, which drop it after the Noise handshake).
+    let injected = registrations(&net, 0, 50, 1, 7);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    let mut published = 0;
+    while tokio::time::Instant::now() < deadline {
+        if p2p
+            .publish(liangxin_p2p::Topic::Txs, injected[0].1.clone())
+            .await
+            .is_ok()
+        {
+            published += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        p2p.peers().await.unwrap().is_empty(),
+        "a stranger stayed connected"
+    );
+    for i in 0..5 {
+        let t = Client::new(&net.rpc(i))
+            .unwrap()
+            .tx(&injected[0].0)
+            .await
+            .unwrap();
+        assert_eq!(
+            t.status,
+            TxStatus::Unknown,
+            "node {i} took a stranger's message ({published} published)"
+        );
+    }
+    // And the network goes on.
+    let f = registrations(&net, 2, 20, 5, 6);
+    submit(&net.rpc(4), &f).await;
+    for i in 0..5 {
+        final_on(&net, i, &f).await;
+    }
+}
+
+/// The votes in a vote log.
+fn votes(path: &std::path::Path) -> (Vec<liangxin_consensus::Vote>, u64) {
+    let (_, restored) = liangxin_node::votelog::VoteLog::open(path).unwrap();
+    (restored.votes, restored.floor)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_that_lost_its_disk_syncs_and_never_signs_a_conflicting_vote() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = Testnet::create(dir.path(), "disk", 4, 0);
+    net.start_all();
+    let a = registrations(&net, 0, 0, 20, 1);
+    submit(&net.rpc(0), &a).await;
+    for i in 0..4 {
+        final_on(&net, i, &a).await;
+    }
+
+    // Validator 3 loses its data directory (ledger and vote log) while the others go on.
+    net.kill(3);
+    let db = net.nodes[3].home.join("db");
+    let old_log = dir.path().join("votes-before-loss.log");
+    std::fs::copy(db.join("votes.log"), &old_log).unwrap();
+    std::fs::remove_dir_all(&db).unwrap();
+    let (old, _) = votes(&old_log);
+    assert!(!old.is_empty());
+    let newest_old = old.iter().map(|v| v.view()).max().unwrap();
+    // Enough blocks that it must sync in batches (more than SYNC_LAG behind).
+    let b = registrations(&net, 1, 0, 40, 2);
+    submit(&net.rpc(1), &b).await;
+    for i in 0..3 {
+        final_on(&net, i, &b).await;
+    }
+    let client = Client::new(&net.rpc(0)).unwrap();
+    let target = liangxin_node::network::SYNC_LAG + 2;
+    poll("the others move past the sync lag", WAIT, || async {
+        (client.chain_info().await.ok()?.height > target).then_some(())
+    })
+    .await;
+
+    // It rejoins: syncs, learns the newest view from its peers, and signs again.
+    net.start(3);
+    final_on(&net, 3, &b).await;
+    let before = height(&net, 0).await;
+    let c = registrations(&net, 2, 0, 20, 3);
+    submit(&net.rpc(3), &c).await;
+    for i in 0..4 {
+        final_on(&net, i, &c).await;
+    }
+    let name = validator_name(3);
+    poll(
+        "validator 3 signs a checkpoint after its disk loss",
+        WAIT,
+        || async {
+            let top = client.chain_info().await.ok()?.height;
+            for h in before + 1..=top {
+                let cp = client.checkpoint(Some(h)).await.ok()?;
+                let note = SignedCheckpoint::parse_note(&cp.note).ok()?;
+                if note.signatures().iter().any(|s| s.name == name) {
+                    return Some(());
+                }
+            }
+            None
+        },
+    )
+    .await;
+    let log = net.log(3);
+    assert!(log.contains("rejoined after disk loss"), "{log}");
+    net.kill(3);
+
+    // Every vote it signed after the loss is in a view past every vote before it: no conflict
+    // is possible.
+    let (new, floor) = votes(&db.join("votes.log"));
+    assert!(floor > newest_old, "floor {floor} ≤ old view {newest_old}");
+    assert!(!new.is_empty(), "it voted again");
+    let oldest_new = new.iter().map(|v| v.view()).min().unwrap();
+    assert!(
+        oldest_new > newest_old,
+        "a vote in view {oldest_new} after the loss, one in view {newest_old} before"
+    );
+    eprintln!(
+        "votes before the loss up to view {newest_old}; floor {floor}; votes after from view \
+         {oldest_new}"
+    );
+    check_agreement(&net).await;
 }
