@@ -87,10 +87,13 @@ impl Pool {
     }
 }
 
+/// A callback given a transaction's bytes.
+pub type TxHook = Box<dyn Fn(&[u8]) + Send + Sync>;
+
 /// Callbacks the consensus driver installs ([`Engine::set_hooks`]).
 pub struct Hooks {
     /// A transaction was admitted from a client (not from a peer): gossip its bytes.
-    pub admitted: Box<dyn Fn(&[u8]) + Send + Sync>,
+    pub admitted: TxHook,
     /// A new transaction waits (from anyone): a waiting leader may propose now.
     pub arrived: Box<dyn Fn() + Send + Sync>,
 }

@@ -387,6 +387,26 @@ mod tests {
     }
 
     #[test]
+    fn selection_on_uncommitted_blocks_skips_what_they_hold() {
+        let mut m = Mempool::new(small());
+        for seq in 0..3 {
+            m.insert(tx("a", seq), 0).unwrap();
+            m.insert(tx("b", seq), 0).unwrap();
+        }
+        let ids = |v: Vec<Arc<PoolTx>>| v.iter().map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(m.select(10).len(), 6);
+        // An uncommitted parent holds a's 0 and 1: a child block starts a at 2, b at 0.
+        let floors = HashMap::from([(tx("a", 0).signer(), 2)]);
+        let picked = ids(m.select_from(10, &floors));
+        assert_eq!(picked.len(), 4);
+        assert!(picked.contains(&tx("a", 2).id));
+        assert!(!picked.contains(&tx("a", 1).id));
+        // A floor below the mempool's own next changes nothing.
+        let low = HashMap::from([(tx("b", 0).signer(), 0)]);
+        assert_eq!(ids(m.select_from(10, &low)), ids(m.select(10)));
+    }
+
+    #[test]
     fn admission_rules() {
         let mut m = Mempool::new(small());
         m.insert(tx("a", 5), 5).unwrap();

@@ -153,7 +153,7 @@ pub struct SyncedBlock {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SyncResponse {
     /// The block, if held.
-    Block(Option<Block>),
+    Block(Option<Box<Block>>),
     /// Certificates.
     Certificates(Vec<Message>),
     /// Committed height and newest certificates.
@@ -749,7 +749,7 @@ impl Driver {
                         got = true;
                         let _ = inbox.send(Msg::Wire(Box::new(Wire {
                             message: None,
-                            block: Some(block),
+                            block: Some(*block),
                         })));
                     }
                     Ok(SyncResponse::Certificates(ms)) => {
@@ -911,7 +911,7 @@ impl Driver {
 
     fn answer(&self, from: KeyBytes, data: &[u8], token: RequestToken) -> Result<(), NodeError> {
         let response = match SyncRequest::from_canonical(data) {
-            Ok(SyncRequest::Block(h)) => SyncResponse::Block(self.host.block(&h)),
+            Ok(SyncRequest::Block(h)) => SyncResponse::Block(self.host.block(&h).map(Box::new)),
             Ok(SyncRequest::Certificates { from, to }) => {
                 SyncResponse::Certificates(self.host.machine().certificates(from, to))
             }
@@ -961,5 +961,57 @@ impl Driver {
         self.rt
             .spawn(async move { net.respond(token, bytes).await });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_messages_round_trip_and_garbage_is_refused() {
+        for r in [
+            SyncRequest::Block(Hash::default()),
+            SyncRequest::Certificates { from: 3, to: 9 },
+            SyncRequest::Status,
+            SyncRequest::Blocks { from: 1, max: 256 },
+        ] {
+            let bytes = r.to_canonical().unwrap();
+            assert_eq!(SyncRequest::from_canonical(&bytes).unwrap(), r);
+        }
+        for r in [
+            SyncResponse::Block(None),
+            SyncResponse::Certificates(Vec::new()),
+            SyncResponse::Status {
+                height: 7,
+                certificates: Vec::new(),
+            },
+            SyncResponse::Blocks(Vec::new()),
+        ] {
+            let bytes = r.to_canonical().unwrap();
+            assert_eq!(SyncResponse::from_canonical(&bytes).unwrap(), r);
+        }
+        assert!(SyncRequest::from_canonical(&[9, 9, 9]).is_err());
+        assert!(SyncRequest::from_canonical(&vec![0u8; 70 << 10]).is_err());
+    }
+
+    #[test]
+    fn network_config_defaults_and_typos() {
+        let c: NetworkConfig = toml::from_str("").unwrap();
+        assert_eq!(c, NetworkConfig::default());
+        assert!(!c.enabled);
+        let e = toml::from_str::<NetworkConfig>("enabeld = true").unwrap_err();
+        assert!(e.to_string().contains("enabeld"), "{e}");
+        let key = SigningKey::dev("peer").public_key();
+        let c: NetworkConfig = toml::from_str(&format!(
+            "enabled = true\npeers = [{{ key = \"{}\", addr = \"127.0.0.1:1\" }}]",
+            key.to_hex()
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.peers[0].key, key);
+        // A weak key is refused with the reason.
+        let e = toml::from_str::<NetworkConfig>(&format!("observers = [\"{}\"]", "00".repeat(32)))
+            .unwrap_err();
+        assert!(e.to_string().contains("small-order"), "{e}");
     }
 }
