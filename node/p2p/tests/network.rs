@@ -183,7 +183,8 @@ async fn a_stranger_cannot_connect_or_inject() {
     let peers = m1.net.peers().await.unwrap();
     assert_eq!(peers, vec![m2.key]);
     assert!(!saw_stranger);
-    assert!(stranger.net.peers().await.unwrap().is_empty());
+    // Not asserted: the stranger's own peer list. From its side each redial briefly
+    // establishes a connection before m1 closes it, so it may list m1 at any instant.
 }
 
 #[tokio::test]
