@@ -29,7 +29,7 @@ use liangxin_sdk::Signer;
 use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder, OperatorRegistrationBuilder};
 use liangxin_storage::{RocksStore, Store};
 use liangxin_types::uscc::check_char;
-use liangxin_types::{Canonical, SigningDomain, SigningKey, Uscc};
+use liangxin_types::{Canonical, SigningKey, Uscc};
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -42,32 +42,6 @@ fn uscc(i: usize) -> Uscc {
     let first17 = format!("91350{:06}MA{:04}", i / 10_000, i % 10_000);
     let c = check_char(&first17).unwrap();
     Uscc::parse(&format!("{first17}{c}")).unwrap()
-}
-
-/// Strict single-signature verifications per second on one core.
-fn raw_verify_rate() -> f64 {
-    let keys: Vec<SigningKey> = (0..64)
-        .map(|i| SigningKey::dev(&format!("raw {i}")))
-        .collect();
-    let msgs: Vec<Vec<u8>> = (0..64).map(|i| vec![i as u8; 200]).collect();
-    let sigs: Vec<_> = keys
-        .iter()
-        .zip(&msgs)
-        .map(|(k, m)| k.sign(SigningDomain::Tx, m))
-        .collect();
-    let pks: Vec<_> = keys.iter().map(SigningKey::public_key).collect();
-    let t = Instant::now();
-    let mut n = 0usize;
-    while t.elapsed() < Duration::from_secs(2) {
-        for _ in 0..64 {
-            let j = n % 64;
-            pks[j]
-                .verify(SigningDomain::Tx, &msgs[j], &sigs[j])
-                .unwrap();
-            n += 1;
-        }
-    }
-    n as f64 / t.elapsed().as_secs_f64()
 }
 
 /// Signs on all cores.
@@ -168,7 +142,7 @@ fn main() {
         name: Genesis::DEV_REGULATOR.to_string(),
         key: regulator.signing_key().clone(),
     };
-    let raw = raw_verify_rate();
+    let raw = liangxin_testnet::raw::strict_verify_rate();
     println!("raw limit: strict Ed25519 verify {raw:.0}/s on one core");
 
     let store = Arc::new(RocksStore::open(&path).unwrap());

@@ -1,4 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bench;
+pub mod net;
+pub mod process;
+pub mod raw;
+
 /// The protocol types this crate builds on.
 pub use liangxin_types as types;

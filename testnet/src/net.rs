@@ -1,6 +1,9 @@
 //! A local regulators' network of real `liangxin-node` processes on loopback: validators and
 //! observers made with `liangxin-node init --network`, each with its own home directory, RPC
-//! port (chosen by the OS) and p2p port (chosen free beforehand).
+//! port (chosen by the OS) and p2p port (chosen free beforehand). A harness: a broken setup
+//! panics with what went wrong.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -11,7 +14,7 @@ use liangxin_contracts::model::{Jurisdiction, ShortText};
 use liangxin_sdk::Signer;
 use liangxin_types::SigningKey;
 
-use crate::{DevNode, bin};
+use crate::process::{NodeProcess, bin};
 
 /// One node of a [`Testnet`].
 pub struct NetNode {
@@ -24,7 +27,7 @@ pub struct NetNode {
     /// Whether it is a validator.
     pub validator: bool,
     /// The running process, if started.
-    pub process: Option<DevNode>,
+    pub process: Option<NodeProcess>,
 }
 
 /// Validators (and observers) on loopback.
@@ -133,7 +136,7 @@ impl Testnet {
     pub fn start(&mut self, i: usize) {
         let home = self.nodes[i].home.clone();
         let args = [OsStr::new("run"), OsStr::new("--home"), home.as_os_str()];
-        self.nodes[i].process = Some(DevNode::spawn(&home, &args));
+        self.nodes[i].process = Some(NodeProcess::spawn(&home, &args));
     }
 
     /// Starts every node.
@@ -165,7 +168,7 @@ impl Testnet {
         self.nodes[i]
             .process
             .as_ref()
-            .map(DevNode::log)
+            .map(NodeProcess::log)
             .unwrap_or_default()
     }
 
