@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::error::NodeError;
-use crate::exec::{BlockParams, BuiltBlock, Pending, Tip, Validator, execute_block, verify_block};
+use crate::exec::{
+    BlockParams, BuiltBlock, LayeredState, Pending, Tip, Validator, execute_block, verify_block,
+};
 
 /// What validators send each other: a consensus message, with the block when it is a proposal
 /// (or the answer to a fetch).
@@ -62,6 +64,9 @@ pub enum Action {
         height: u64,
         /// Its hash.
         hash: Hash,
+        /// It changed the validator set (a governance action took effect): the caller must
+        /// restart consensus with the new set ([`validator_set`]) on this block.
+        new_validators: bool,
     },
 }
 
@@ -69,6 +74,28 @@ pub enum Action {
 struct Executed {
     built: BuiltBlock,
     parent: Hash,
+    /// Its execution changed the validator set.
+    new_validators: bool,
+}
+
+/// The validators in `state`: name and key of every regulator that validates and is not
+/// removed, in the state's (key) order — the order that decides leaders.
+pub fn validator_set(
+    state: &impl liangxin_contracts::State,
+) -> Result<Vec<liangxin_consensus::NamedKey>, NodeError> {
+    let mut out = Vec::new();
+    for r in liangxin_contracts::store::tables::regulators(state)? {
+        if r.validator && !r.removed {
+            out.push(liangxin_consensus::NamedKey {
+                name: r.name.to_string(),
+                key: r
+                    .key
+                    .to_public_key()
+                    .map_err(|e| NodeError::Corrupt(e.to_string()))?,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// When a leader proposes (logical milliseconds).
@@ -339,10 +366,11 @@ impl<S: Store + 'static> Host<S> {
                             ),
                             None => None,
                         };
-                        self.commit(&header, hash, note)?;
+                        let new_validators = self.commit(&header, hash, note)?;
                         actions.push(Action::Committed {
                             height: header.height,
                             hash,
+                            new_validators,
                         });
                     }
                     Output::Fault { signer, fault } => {
@@ -400,6 +428,13 @@ impl<S: Store + 'static> Host<S> {
         let Some(me) = self.me else {
             return Ok(None);
         };
+        if self.after_set_change(parent) {
+            tracing::debug!(
+                view,
+                "not proposing on a validator-set change that is not final"
+            );
+            return Ok(None);
+        }
         let params = BlockParams {
             time: (self.genesis_time_ms + now) / 1000,
             view,
@@ -418,7 +453,15 @@ impl<S: Store + 'static> Host<S> {
             return Ok(None);
         };
         let hash = header.hash()?;
-        self.executed.insert(hash, Executed { built, parent });
+        let new_validators = self.changes_validators(layers, &built)?;
+        self.executed.insert(
+            hash,
+            Executed {
+                built,
+                parent,
+                new_validators,
+            },
+        );
         Ok(Some(header))
     }
 
@@ -432,6 +475,10 @@ impl<S: Store + 'static> Host<S> {
         let Some((tip, layers, _)) = self.tip_of(header.parent) else {
             return Ok(false);
         };
+        if self.after_set_change(header.parent) {
+            // The set that certifies this block is not known until its parent is final.
+            return Ok(false);
+        }
         let seed = consensus_seed(&header.parent);
         match verify_block(
             self.engine.store(),
@@ -442,11 +489,13 @@ impl<S: Store + 'static> Host<S> {
             seed,
         )? {
             Ok(built) => {
+                let new_validators = self.changes_validators(&layers, &built)?;
                 self.executed.insert(
                     hash,
                     Executed {
                         built,
                         parent: header.parent,
+                        new_validators,
                     },
                 );
                 Ok(true)
@@ -461,12 +510,39 @@ impl<S: Store + 'static> Host<S> {
         }
     }
 
+    /// Whether `block` or an ancestor not yet committed changes the validator set: children of
+    /// such a block are certified by the new set, so the old machine builds and accepts none.
+    fn after_set_change(&self, block: Hash) -> bool {
+        let mut cursor = block;
+        while let Some(e) = self.executed.get(&cursor) {
+            if e.new_validators {
+                return true;
+            }
+            cursor = e.parent;
+        }
+        false
+    }
+
+    fn changes_validators(
+        &self,
+        layers: &[Arc<Pending>],
+        built: &BuiltBlock,
+    ) -> Result<bool, NodeError> {
+        let store = self.engine.store();
+        let before = validator_set(&LayeredState::new(store, layers))?;
+        let mut with = layers.to_vec();
+        with.push(Arc::clone(&built.pending));
+        let after = validator_set(&LayeredState::new(store, &with))?;
+        Ok(before != after)
+    }
+
+    /// Commits a final block; true if it changed the validator set.
     fn commit(
         &mut self,
         header: &BlockHeader,
         hash: Hash,
         note: Option<SignedCheckpoint>,
-    ) -> Result<(), NodeError> {
+    ) -> Result<bool, NodeError> {
         let Some(mut e) = self.executed.remove(&hash) else {
             return Err(NodeError::Corrupt(format!(
                 "block {hash} at height {} is final but was never executed here",
@@ -485,6 +561,12 @@ impl<S: Store + 'static> Host<S> {
         e.built.write.checkpoint(note.to_note()?);
         e.built.tip.checkpoint = note;
         self.engine.commit_block(&e.built, started)?;
+        if e.new_validators {
+            tracing::info!(
+                height = header.height,
+                "the validator set changes after this block"
+            );
+        }
         self.committed = e.built.tip;
         self.recent.insert(hash, header.height);
         self.recent_order.push_back(hash);
@@ -496,6 +578,6 @@ impl<S: Store + 'static> Host<S> {
         let height = header.height;
         self.executed.retain(|_, x| x.built.tip.height > height);
         self.bodies.retain(|_, b| b.header.height > height);
-        Ok(())
+        Ok(e.new_validators)
     }
 }

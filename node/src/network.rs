@@ -33,7 +33,6 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use liangxin_consensus::{Config, Ed25519Scheme, Input, Message, NamedKey, Vote};
-use liangxin_contracts::store::tables;
 use liangxin_p2p::libp2p::gossipsub::MessageId;
 use liangxin_p2p::{Event, Network, PeerAddress, RequestToken, Topic, Validation};
 use liangxin_storage::{RocksStore, Store};
@@ -45,7 +44,7 @@ use tokio::runtime::Handle;
 use crate::engine::{Engine, Hooks, Origin};
 use crate::error::NodeError;
 use crate::exec::{ReadState, Validator, verify_block};
-use crate::host::{Action, Host, Pacing, Wire, consensus_seed};
+use crate::host::{Action, Host, Pacing, Wire, consensus_seed, validator_set};
 use crate::votelog::VoteLog;
 
 /// How often the driver checks whether a peer is far ahead (logical milliseconds).
@@ -230,7 +229,11 @@ impl NetworkHandle {
 struct Identity {
     chain: liangxin_types::ChainId,
     named: Vec<NamedKey>,
+    /// The node's key (its network identity).
+    node_key: SigningKey,
+    /// The node's key while it is a validator.
     key: Option<SigningKey>,
+    observers: Vec<KeyBytes>,
     consensus: Config,
     pacing: Pacing,
     attester: Validator,
@@ -280,17 +283,7 @@ pub async fn start(
     done: tokio::sync::oneshot::Sender<Result<(), NodeError>>,
 ) -> Result<NetworkHandle, NodeError> {
     let tip = engine.read().clone();
-    let regs = tables::regulators(&ReadState(engine.store()))?;
-    let mut named = Vec::new();
-    for r in regs.into_iter().filter(|r| r.validator && !r.removed) {
-        named.push(NamedKey {
-            name: r.name.to_string(),
-            key: r
-                .key
-                .to_public_key()
-                .map_err(|e| NodeError::Corrupt(e.to_string()))?,
-        });
-    }
+    let named = validator_set(&ReadState(engine.store()))?;
     let keys: Vec<KeyBytes> = named.iter().map(|n| KeyBytes::from(n.key)).collect();
     let key = attester.key.clone();
     let me = key.public_key();
@@ -302,7 +295,9 @@ pub async fn start(
     let identity = Identity {
         chain: tip.chain_id.clone(),
         named,
+        node_key: key.clone(),
         key: is_validator.then(|| key.clone()),
+        observers: config.observers.iter().map(KeyBytes::from).collect(),
         consensus,
         pacing: Pacing {
             interval: engine.block_config().interval_ms,
@@ -439,6 +434,7 @@ pub async fn start(
     let clock = Clock::new(identity.genesis_time_ms);
     let driver = Driver {
         host,
+        data_dir: data_dir.to_path_buf(),
         engine,
         identity,
         net: net.clone(),
@@ -499,6 +495,7 @@ fn admission(
 
 struct Driver {
     host: Host<RocksStore>,
+    data_dir: std::path::PathBuf,
     engine: Arc<Engine<RocksStore>>,
     identity: Identity,
     net: Network,
@@ -703,6 +700,7 @@ impl Driver {
     }
 
     fn act(&mut self, actions: Vec<Action>) -> Result<(), NodeError> {
+        let mut reconfigure = false;
         for a in actions {
             match a {
                 Action::Persist(v) => {
@@ -722,12 +720,61 @@ impl Driver {
                 Action::FetchCertificates(from, to) => {
                     self.fetch(SyncRequest::Certificates { from, to }, true)
                 }
-                Action::Committed { height, hash } => {
+                Action::Committed {
+                    height,
+                    hash,
+                    new_validators,
+                } => {
                     tracing::debug!(height, %hash, "block final");
+                    reconfigure |= new_validators;
                 }
             }
         }
+        if reconfigure {
+            self.reconfigure()?;
+        }
         Ok(())
+    }
+
+    /// After a block that changed the validator set: the new set (from the state), the p2p
+    /// allow-list, the vote log if this node just became a validator, and a new machine on the
+    /// tip.
+    fn reconfigure(&mut self) -> Result<(), NodeError> {
+        let named = validator_set(&ReadState(self.engine.store()))?;
+        if named == self.identity.named {
+            return Ok(());
+        }
+        let keys: Vec<KeyBytes> = named.iter().map(|n| KeyBytes::from(n.key)).collect();
+        let me = self.identity.node_key.public_key();
+        let is_validator = keys.iter().any(|k| *k == me);
+        tracing::info!(
+            height = self.engine.read().height,
+            validators = named.len(),
+            role = if is_validator {
+                "validator"
+            } else {
+                "observer"
+            },
+            "validator set changed"
+        );
+        if is_validator && self.votelog.is_none() {
+            let (log, restored) = VoteLog::open(&self.data_dir.join("votes.log"))?;
+            self.votes.extend(restored.votes);
+            self.floor = self.floor.max(restored.floor);
+            self.votelog = Some(log);
+        }
+        self.identity.consensus.validators = keys.clone();
+        self.identity.key = is_validator.then(|| self.identity.node_key.clone());
+        self.identity.named = named;
+        let allowed: Vec<KeyBytes> = keys
+            .into_iter()
+            .chain(self.identity.observers.iter().copied())
+            .filter(|k| *k != me)
+            .collect();
+        if let Err(e) = self.rt.block_on(self.net.set_allowed(allowed)) {
+            tracing::warn!("updating the p2p allow-list: {e}");
+        }
+        self.rebuild()
     }
 
     /// Asks peers (the first that has it, or all when `all`); answers come back as wires.
@@ -903,6 +950,12 @@ impl Driver {
             built.tip.checkpoint = note;
             self.engine.commit_block(&built, started)?;
             tip = built.tip;
+            // Blocks after a validator-set change are certified by the new set: stop here.
+            if validator_set(&ReadState(self.engine.store()))? != self.identity.named {
+                tracing::info!(height = tip.height, "synced up to a validator-set change");
+                self.reconfigure()?;
+                return Ok(true);
+            }
         }
         tracing::info!(height = tip.height, blocks = blocks.len(), "synced blocks");
         self.rebuild()?;

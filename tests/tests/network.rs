@@ -333,3 +333,106 @@ async fn a_validator_that_lost_its_disk_syncs_and_never_signs_a_conflicting_vote
     );
     check_agreement(&net).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_added_by_governance_signs_from_its_effective_height() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four validators and an observer: the observer's key is the one governance adds.
+    let mut net = Testnet::create(dir.path(), "governance", 4, 1);
+    net.start_all();
+    let chain = net.genesis.chain_id().unwrap();
+    let newcomer = net.nodes[4].signer.public_key();
+    let client = Client::new(&net.rpc(0)).unwrap();
+    let effective = height(&net, 0).await + 15;
+    let proposal = net.nodes[0]
+        .signer
+        .sign(
+            &chain,
+            0,
+            &liangxin_sdk::builders::governance_proposal(
+                liangxin_contracts::records::GovernanceAction::AddRegulator {
+                    name: liangxin_sdk::builders::text("name", "regulator-5").unwrap(),
+                    key: newcomer,
+                    jurisdiction: liangxin_contracts::model::Jurisdiction::national(),
+                    validator: true,
+                },
+                effective,
+                effective,
+            ),
+        )
+        .unwrap();
+    let proposal_id = liangxin_types::tx::tx_id(&proposal.to_canonical().unwrap());
+    let mut txs = vec![(proposal_id, proposal.to_canonical().unwrap())];
+    // Three of four regulators (more than two thirds): the proposer and two approvals.
+    for i in [1, 2] {
+        let a = net.nodes[i]
+            .signer
+            .sign(
+                &chain,
+                0,
+                &liangxin_sdk::builders::governance_approval(proposal_id),
+            )
+            .unwrap();
+        let bytes = a.to_canonical().unwrap();
+        txs.push((liangxin_types::tx::tx_id(&bytes), bytes));
+    }
+    submit(&net.rpc(0), &txs[..1]).await;
+    final_on(&net, 0, &txs[..1]).await;
+    submit(&net.rpc(1), &txs[1..]).await;
+    for i in 0..5 {
+        final_on(&net, i, &txs).await;
+    }
+
+    // From the effective height on, five validators, quorum four, and the newcomer signs.
+    poll("the new validator set in effect", WAIT, || async {
+        let info = client.chain_info().await.ok()?;
+        (info.validators.len() == 5 && info.height > effective).then_some(())
+    })
+    .await;
+    let records = registrations(&net, 0, 1, 20, 8);
+    submit(&net.rpc(4), &records).await;
+    for i in 0..5 {
+        final_on(&net, i, &records).await;
+    }
+    let info = client.chain_info().await.unwrap();
+    assert_eq!(info.quorum, 4);
+    let validators: Vec<(String, liangxin_types::PublicKey)> = info
+        .validators
+        .iter()
+        .map(|v| (v.name.clone(), v.public_key))
+        .collect();
+    poll("regulator-5 in a quorum note", WAIT, || async {
+        let top = client.chain_info().await.ok()?.height;
+        for h in effective + 1..=top {
+            let cp = client.checkpoint(Some(h)).await.ok()?;
+            let note = SignedCheckpoint::parse_note(&cp.note).ok()?;
+            if let Ok(who) = note.verify(&validators, 4)
+                && who.iter().any(|w| validators[*w].0 == "regulator-5")
+            {
+                return Some(());
+            }
+        }
+        None
+    })
+    .await;
+    // Every node holds the same checkpoints.
+    let top = height(&net, 4).await;
+    for h in 1..=top {
+        let mut first = None;
+        for i in 0..5 {
+            let cp = Client::new(&net.rpc(i))
+                .unwrap()
+                .checkpoint(Some(h))
+                .await
+                .unwrap();
+            let c = SignedCheckpoint::parse_note(&cp.note)
+                .unwrap()
+                .checkpoint()
+                .clone();
+            match &first {
+                None => first = Some(c),
+                Some(f) => assert_eq!(&c, f, "node {i} height {h}"),
+            }
+        }
+    }
+}
