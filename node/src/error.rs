@@ -34,6 +34,9 @@ pub enum NodeError {
         /// Why.
         source: std::io::Error,
     },
+    /// The peer-to-peer network could not start, or a task the node cannot run without ended.
+    #[error("network: {0}")]
+    Network(String),
     /// The RPC server failed to start.
     #[error(transparent)]
     Rpc(#[from] liangxin_rpc::RpcError),

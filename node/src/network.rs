@@ -185,6 +185,8 @@ enum Msg {
         blocks: Vec<SyncedBlock>,
     },
     Poll,
+    /// A critical task ended: the node must stop.
+    Failed(String),
     Stop,
 }
 
@@ -352,7 +354,7 @@ pub async fn start(
         .collect();
     let (net, mut events) = Network::start(p2p)
         .await
-        .map_err(|e| NodeError::Config(format!("p2p: {e}")))?;
+        .map_err(|e| NodeError::Network(e.to_string()))?;
 
     let (inbox_tx, inbox) = std::sync::mpsc::channel::<Msg>();
     // Transaction gossip: admission on its own thread.
@@ -389,11 +391,13 @@ pub async fn start(
                     },
                     other => {
                         if inbox.send(Msg::Net(other)).is_err() {
-                            break;
+                            return;
                         }
                     }
                 }
             }
+            // The swarm's task ended: without a network this node cannot follow the chain.
+            let _ = inbox.send(Msg::Failed("the p2p network task stopped".into()));
         });
     }
     // Client transactions are gossiped, in order, by one task.
@@ -538,6 +542,7 @@ impl Driver {
             };
             match msg {
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                Ok(Msg::Failed(why)) => return Err(NodeError::Network(why)),
                 Ok(m) => self.on_msg(m)?,
                 Err(RecvTimeoutError::Timeout) => {}
             }
@@ -656,7 +661,7 @@ impl Driver {
                 let a = self.host.poll(now)?;
                 self.act(a)?;
             }
-            Msg::Stop => {}
+            Msg::Stop | Msg::Failed(_) => {}
         }
         Ok(())
     }
