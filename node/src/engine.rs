@@ -204,6 +204,11 @@ impl<S: Store + 'static> Engine<S> {
         &self.block
     }
 
+    /// The waiting transaction `id` (already verified at admission).
+    pub fn pooled(&self, id: &Hash) -> Option<Arc<PoolTx>> {
+        lock(&self.pool).mempool.get(id)
+    }
+
     /// Transactions waiting in the mempool.
     pub fn waiting(&self) -> usize {
         lock(&self.pool).mempool.len()

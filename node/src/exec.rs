@@ -452,6 +452,20 @@ pub fn verify_block<S: Store + ?Sized>(
     block: &liangxin_types::Block,
     seed: Hash,
 ) -> Result<Result<BuiltBlock, InvalidBlock>, NodeError> {
+    verify_block_with(store, cache, layers, tip, block, seed, &|_| None)
+}
+
+/// [`verify_block`], taking transactions this node already verified (its mempool's, found
+/// by transaction id: the hash of the exact bytes) instead of checking their signatures again.
+pub fn verify_block_with<S: Store + ?Sized>(
+    store: &S,
+    cache: Option<&NodeCache>,
+    layers: &[Arc<Pending>],
+    tip: &Tip,
+    block: &liangxin_types::Block,
+    seed: Hash,
+    known: &dyn Fn(&Hash) -> Option<Arc<PoolTx>>,
+) -> Result<Result<BuiltBlock, InvalidBlock>, NodeError> {
     let h = &block.header;
     let bad = |m: String| Ok(Err(InvalidBlock(m)));
     if let Err(e) = block.check_body() {
@@ -471,6 +485,13 @@ pub fn verify_block<S: Store + ?Sized>(
     }
     let mut txs = Vec::with_capacity(block.body.txs.len());
     for (i, raw) in block.body.txs.iter().enumerate() {
+        let raw_bytes: &[u8] = raw.as_ref();
+        if let Some(t) = known(&liangxin_types::tx::tx_id(raw_bytes))
+            && t.bytes.as_slice() == raw_bytes
+        {
+            txs.push(t);
+            continue;
+        }
         let Ok(v) = VerifiedTx::decode(raw.to_vec(), &tip.chain_id) else {
             return bad(format!("transaction {i} does not decode or verify"));
         };

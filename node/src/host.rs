@@ -26,7 +26,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Engine;
 use crate::error::NodeError;
 use crate::exec::{
-    BlockParams, BuiltBlock, LayeredState, Pending, Tip, Validator, execute_block, verify_block,
+    BlockParams, BuiltBlock, LayeredState, Pending, Tip, Validator, execute_block,
+    verify_block_with,
 };
 
 /// What validators send each other: a consensus message, with the block when it is a proposal
@@ -480,13 +481,15 @@ impl<S: Store + 'static> Host<S> {
             return Ok(false);
         }
         let seed = consensus_seed(&header.parent);
-        match verify_block(
+        let engine = Arc::clone(&self.engine);
+        match verify_block_with(
             self.engine.store(),
             Some(&self.engine.tree_cache),
             &layers,
             &tip,
             &block,
             seed,
+            &|id| engine.pooled(id),
         )? {
             Ok(built) => {
                 let new_validators = self.changes_validators(&layers, &built)?;

@@ -163,6 +163,11 @@ impl Mempool {
         self.bytes
     }
 
+    /// The waiting transaction `id`.
+    pub fn get(&self, id: &Hash) -> Option<Arc<PoolTx>> {
+        self.by_id.get(id).cloned()
+    }
+
     /// Whether `id` is waiting.
     pub fn contains(&self, id: &Hash) -> bool {
         self.by_id.contains_key(id)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use liangxin_contracts::genesis::Genesis;
 use liangxin_contracts::model::Sector;
 use liangxin_node::exec::{
-    Validator, block_seed, build_block, build_genesis, load_tip, verify_block,
+    Validator, block_seed, build_block, build_genesis, load_tip, verify_block, verify_block_with,
 };
 use liangxin_node::mempool::PoolTx;
 use liangxin_sdk::Signer;
@@ -196,6 +196,25 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
         .expect("valid");
     assert_eq!(ok.tip.state_root, built.tip.state_root);
     assert_eq!(ok.write.header(), built.write.header());
+    // With the transactions already verified (a mempool's), the same result.
+    let pooled: std::collections::HashMap<_, _> = regs
+        .iter()
+        .map(|t| (t.id, std::sync::Arc::clone(t)))
+        .collect();
+    let ok2 = verify_block_with(&voter, None, &[], &vtip, &block, seed, &|id| {
+        pooled.get(id).cloned()
+    })
+    .unwrap()
+    .expect("valid");
+    assert_eq!(ok2.write.header(), built.write.header());
+    // A lookup that answers other bytes for an id is not trusted: those are decoded again.
+    let wrong = std::sync::Arc::clone(&regs[1]);
+    let ok3 = verify_block_with(&voter, None, &[], &vtip, &block, seed, &|_| {
+        Some(std::sync::Arc::clone(&wrong))
+    })
+    .unwrap()
+    .expect("valid");
+    assert_eq!(ok3.write.header(), built.write.header());
 
     // A wrong state root in the header.
     let mut bad = block.clone();
