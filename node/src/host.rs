@@ -135,7 +135,15 @@ pub struct Host<S: Store> {
     me: Option<KeyBytes>,
     attester: Validator,
     genesis_time_ms: u64,
+    /// Microseconds this node takes to execute one transaction (moving average), to keep a
+    /// block's execution well inside the leader timeout.
+    us_per_tx: f64,
+    leader_timeout: u64,
 }
+
+/// The share of the leader timeout a proposal's execution may take (each validator executes
+/// it once more to verify it, and all of them may share a machine's cores).
+const EXECUTION_SHARE: f64 = 0.2;
 
 /// The seed of a block built on `parent` under consensus. Interim and **predictable** (the
 /// parent's hash): the unbiasable seed needs a VRF (`docs/protocol.md` §4a). Draws executed
@@ -180,6 +188,7 @@ impl<S: Store + 'static> Host<S> {
         };
         let me = liangxin_consensus::Scheme::me(&scheme)
             .and_then(|i| config.validators.get(i as usize).copied());
+        let leader_timeout = config.leader_timeout;
         let anchor = Anchor {
             view: tip_view,
             height: tip.height,
@@ -200,6 +209,8 @@ impl<S: Store + 'static> Host<S> {
             me,
             attester,
             genesis_time_ms,
+            us_per_tx: 0.0,
+            leader_timeout,
         })
     }
 
@@ -250,7 +261,7 @@ impl<S: Store + 'static> Host<S> {
             self.wanted = None;
             return Ok(Vec::new());
         };
-        let max = self.engine.block_config().max_txs;
+        let max = self.block_limit();
         let txs = self.engine.select(max, &floors);
         let due = txs.len() >= max
             || (now >= w.since + self.pacing.interval
@@ -442,6 +453,7 @@ impl<S: Store + 'static> Host<S> {
             proposer: me,
             seed: consensus_seed(&parent),
         };
+        let started = Instant::now();
         let built = execute_block(
             self.engine.store(),
             Some(&self.engine.tree_cache),
@@ -450,6 +462,7 @@ impl<S: Store + 'static> Host<S> {
             txs,
             params,
         )?;
+        self.observe_execution(txs.len(), started.elapsed());
         let Some(header) = built.write.header().cloned() else {
             return Ok(None);
         };
@@ -482,7 +495,8 @@ impl<S: Store + 'static> Host<S> {
         }
         let seed = consensus_seed(&header.parent);
         let engine = Arc::clone(&self.engine);
-        match verify_block_with(
+        let started = Instant::now();
+        let verdict = verify_block_with(
             self.engine.store(),
             Some(&self.engine.tree_cache),
             &layers,
@@ -490,7 +504,9 @@ impl<S: Store + 'static> Host<S> {
             &block,
             seed,
             &|id| engine.pooled(id),
-        )? {
+        )?;
+        self.observe_execution(block.body.txs.len(), started.elapsed());
+        match verdict {
             Ok(built) => {
                 let new_validators = self.changes_validators(&layers, &built)?;
                 self.executed.insert(
@@ -515,6 +531,30 @@ impl<S: Store + 'static> Host<S> {
 
     /// Whether `block` or an ancestor not yet committed changes the validator set: children of
     /// such a block are certified by the new set, so the old machine builds and accepts none.
+    /// Most transactions in this leader's next proposal: `block.max_txs`, and no more than
+    /// this node executes in [`EXECUTION_SHARE`] of the leader timeout.
+    fn block_limit(&self) -> usize {
+        let max = self.engine.block_config().max_txs;
+        if self.us_per_tx <= 0.0 {
+            return max;
+        }
+        let budget_us = self.leader_timeout as f64 * 1000.0 * EXECUTION_SHARE;
+        ((budget_us / self.us_per_tx) as usize).clamp(1, max)
+    }
+
+    /// Learns the execution cost from a block of `txs` transactions that took `took`.
+    fn observe_execution(&mut self, txs: usize, took: std::time::Duration) {
+        if txs < 10 {
+            return;
+        }
+        let sample = took.as_secs_f64() * 1e6 / txs as f64;
+        self.us_per_tx = if self.us_per_tx <= 0.0 {
+            sample
+        } else {
+            0.8 * self.us_per_tx + 0.2 * sample
+        };
+    }
+
     fn after_set_change(&self, block: Hash) -> bool {
         let mut cursor = block;
         while let Some(e) = self.executed.get(&cursor) {
