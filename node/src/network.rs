@@ -658,6 +658,7 @@ impl Driver {
             }
             Msg::Poll => {
                 self.poll_queued.store(false, Ordering::Release);
+                tracing::trace!(wake = ?self.host.next_wake(), "a transaction arrived");
                 let a = self.host.poll(now)?;
                 self.act(a)?;
             }

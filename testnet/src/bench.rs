@@ -398,7 +398,8 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
     let mut tasks = tokio::task::JoinSet::new();
     let mut turn = 0usize;
     while sent < total {
-        let due = ((started.elapsed().as_secs_f64() * cfg.rate as f64) as usize).min(total);
+        // Record n is due at n / rate seconds.
+        let due = ((started.elapsed().as_secs_f64() * cfg.rate as f64) as usize + 1).min(total);
         while sent < due {
             let end = (sent + cfg.batch).min(due);
             let range = sent..end;
