@@ -54,6 +54,8 @@ pub struct BenchConfig {
     pub batch: usize,
     /// How long to wait after the load for the last records to become final.
     pub drain: Duration,
+    /// `block.interval_ms` of every node.
+    pub block_interval_ms: u64,
 }
 
 /// Latency percentiles, milliseconds.
@@ -247,7 +249,14 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
         raw_blake3 / (1 << 20) as f64
     );
 
-    let mut net = Testnet::create(&cfg.dir, "bench", cfg.validators, 0);
+    let interval = cfg.block_interval_ms.to_string();
+    let mut net = Testnet::create_with(
+        &cfg.dir,
+        "bench",
+        cfg.validators,
+        0,
+        &["--block-interval-ms", &interval],
+    );
     net.start_all();
     let rpcs: Vec<String> = (0..cfg.validators).map(|i| net.rpc(i)).collect();
     let watch = Client::new(&rpcs[cfg.validators.min(2) - 1])?;

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod bench;
+pub mod launch;
 pub mod net;
 pub mod process;
 pub mod raw;

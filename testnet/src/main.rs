@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use liangxin_testnet::bench::{self, BenchConfig};
+use liangxin_testnet::launch;
 
 /// Liangxin testnet tools.
 #[derive(Parser, Debug)]
@@ -19,8 +20,46 @@ struct Cli {
     command: Command,
 }
 
+fn default_dir() -> PathBuf {
+    match std::env::var_os("HOME") {
+        Some(h) => PathBuf::from(h).join(".liangxin").join("testnet"),
+        None => PathBuf::from(".liangxin-testnet"),
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Start a local network (validators and observers as processes on loopback), wait for
+    /// its first final block, print its endpoints and keys. It runs on after this command.
+    Up {
+        /// Validators.
+        #[arg(short = 'n', long, default_value_t = 4)]
+        validators: usize,
+        /// Observers.
+        #[arg(long, default_value_t = 1)]
+        observers: usize,
+        /// Directory (default $HOME/.liangxin/testnet).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The nodes' `block.interval_ms`.
+        #[arg(long, default_value_t = 200)]
+        block_interval_ms: u64,
+    },
+    /// Stop the network of a directory (SIGTERM, then SIGKILL after 10 s).
+    Down {
+        /// Directory (default $HOME/.liangxin/testnet).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Heights and latest checkpoints of the nodes of a directory.
+    Status {
+        /// Directory (default $HOME/.liangxin/testnet).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Start a network on loopback, load it open loop at a fixed rate, and report committed
     /// records/s, submit-to-final latency and the raw limits of this machine.
     Bench {
@@ -42,6 +81,9 @@ enum Command {
         /// Seconds to wait after the load for the last records.
         #[arg(long, default_value_t = 30)]
         drain: u64,
+        /// The nodes' `block.interval_ms`.
+        #[arg(long, default_value_t = 200)]
+        block_interval_ms: u64,
         /// Directory for the nodes' homes (default: a temporary directory, removed after).
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -54,6 +96,75 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Up {
+            validators,
+            observers,
+            dir,
+            block_interval_ms,
+        } => {
+            let dir = dir.unwrap_or_else(default_dir);
+            let started = std::time::Instant::now();
+            let state = launch::up(&dir, validators, observers, block_interval_ms.max(1)).await?;
+            println!(
+                "testnet up in {:.1} s: chain {}, first block final; directory {}",
+                started.elapsed().as_secs_f64(),
+                state.chain_id,
+                dir.display()
+            );
+            println!(
+                "{:<3} {:<9} {:<24} {:<16} key file (dev keys: local use only)",
+                "#", "role", "rpc", "p2p"
+            );
+            for n in &state.nodes {
+                println!(
+                    "{:<3} {:<9} {:<24} {:<16} {}",
+                    n.index,
+                    n.role,
+                    n.rpc,
+                    n.p2p,
+                    n.key_file.display()
+                );
+            }
+            println!(
+                "the validators' keys are national regulators in genesis: sign with `liangxin --rpc {} --key {} …`; stop with `liangxin-testnet down --dir {}`",
+                state.nodes[0].rpc,
+                state.nodes[0].key_file.display(),
+                dir.display()
+            );
+            Ok(())
+        }
+        Command::Down { dir } => {
+            let dir = dir.unwrap_or_else(default_dir);
+            let n = launch::down(&dir).await?;
+            println!("stopped {n} nodes of {}", dir.display());
+            Ok(())
+        }
+        Command::Status { dir, json } => {
+            let dir = dir.unwrap_or_else(default_dir);
+            let s = launch::status(&dir).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+                return Ok(());
+            }
+            println!(
+                "{:<3} {:<9} {:<8} {:>7} {:>9} {:>5}  root",
+                "#", "role", "process", "height", "log size", "sigs"
+            );
+            for n in &s {
+                let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+                println!(
+                    "{:<3} {:<9} {:<8} {:>7} {:>9} {:>5}  {}",
+                    n.index,
+                    n.role,
+                    if n.running { "running" } else { "stopped" },
+                    opt(n.height),
+                    opt(n.log_size),
+                    n.signatures.map_or("-".to_string(), |v| v.to_string()),
+                    n.root.as_deref().unwrap_or("-")
+                );
+            }
+            Ok(())
+        }
         Command::Bench {
             validators,
             rate,
@@ -61,6 +172,7 @@ async fn main() -> anyhow::Result<()> {
             operators,
             batch,
             drain,
+            block_interval_ms,
             dir,
             json,
         } => {
@@ -74,6 +186,7 @@ async fn main() -> anyhow::Result<()> {
                 dir,
                 batch: batch.max(1),
                 drain: Duration::from_secs(drain),
+                block_interval_ms,
             };
             let r = bench::run(&cfg).await?;
             let text = serde_json::to_string_pretty(&r)?;

@@ -55,6 +55,25 @@ impl Testnet {
     /// derived from `label`, so a test can recreate them), with a genesis naming the
     /// validators as national regulators. Nothing is started.
     pub fn create(dir: &Path, label: &str, validators: usize, observers: usize) -> Testnet {
+        Testnet::create_with(
+            dir,
+            label,
+            validators,
+            observers,
+            &["--block-interval-ms", "50"],
+        )
+    }
+
+    /// [`Testnet::create`] with more `liangxin-node init` flags for every node (the
+    /// override flags, e.g. `--block-interval-ms`); `create` passes a 50 ms block interval,
+    /// which keeps tests quick.
+    pub fn create_with(
+        dir: &Path,
+        label: &str,
+        validators: usize,
+        observers: usize,
+        init_flags: &[&str],
+    ) -> Testnet {
         let mut genesis = Genesis::dev();
         genesis.chain_name = "liangxin-testnet".into();
         let keys: Vec<Signer> = (0..validators + observers)
@@ -112,7 +131,7 @@ impl Testnet {
                     "--metrics-listen",
                     "127.0.0.1:0",
                 ])
-                .args(["--block-interval-ms", "50"]);
+                .args(init_flags);
             for (j, m) in nodes.iter().enumerate() {
                 if j != i {
                     cmd.arg("--peer")

@@ -4,10 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How long a node may take to start (open RocksDB, replay nothing, bind).
@@ -79,6 +77,10 @@ impl NodeProcess {
                 .as_nanos()
         ));
         let stderr = std::fs::File::create(&log).unwrap();
+        // Stdout goes to a file too (not a pipe): a node outlives a `liangxin-testnet up`
+        // that started it, and must never write into a closed pipe.
+        let out_path = log.with_extension("stdout");
+        let stdout = std::fs::File::create(&out_path).unwrap();
         let mut child = Command::new(bin("liangxin-node"))
             .args(args)
             // LX_NODE_LOG (e.g. `liangxin_node=debug`) for a test that needs the nodes' detail.
@@ -87,37 +89,36 @@ impl NodeProcess {
                 std::env::var("LX_NODE_LOG").unwrap_or_else(|_| "info".into()),
             )
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(stderr)
             .spawn()
             .expect("start liangxin-node");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        // Bounded wait for the ready line (or for the process to exit).
         let deadline = Instant::now() + START_TIMEOUT;
         let rpc_url = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("liangxin-node ready: rpc ") {
-                        break rest.split_whitespace().next().unwrap().to_string();
-                    }
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!(
-                        "liangxin-node did not become ready within {START_TIMEOUT:?}; log:\n{}",
-                        std::fs::read_to_string(&log).unwrap_or_default()
-                    );
-                }
+            let text = std::fs::read_to_string(&out_path).unwrap_or_default();
+            if let Some(url) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("liangxin-node ready: rpc "))
+                .and_then(|rest| rest.split_whitespace().next())
+            {
+                break url.to_string();
             }
+            let exited = matches!(child.try_wait(), Ok(Some(_)));
+            if exited || Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "liangxin-node {} within {START_TIMEOUT:?}; log:\n{}",
+                    if exited {
+                        "exited before it was ready"
+                    } else {
+                        "did not become ready"
+                    },
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
         };
         NodeProcess {
             home: home.to_path_buf(),
@@ -125,6 +126,11 @@ impl NodeProcess {
             child: Some(child),
             log,
         }
+    }
+
+    /// Lets the process run on after this handle is gone; returns its pid.
+    pub fn detach(mut self) -> Option<u32> {
+        self.child.take().map(|c| c.id())
     }
 
     /// Kills the process with SIGKILL (no clean shutdown) and reaps it.
