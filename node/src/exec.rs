@@ -209,7 +209,7 @@ pub struct NodeCache {
 
 #[derive(Default)]
 struct CacheShard {
-    map: std::collections::HashMap<Vec<u8>, Vec<u8>>,
+    map: rustc_hash::FxHashMap<Vec<u8>, Vec<u8>>,
     order: std::collections::VecDeque<Vec<u8>>,
 }
 

@@ -244,7 +244,12 @@ impl Network {
             .flood_publish(true)
             .heartbeat_interval(Duration::from_millis(500))
             .max_transmit_size(cfg.max_gossip_size)
-            .validation_mode(gossipsub::ValidationMode::Strict)
+            // No gossip-level signatures: every connection is an authenticated, allowed peer
+            // (Noise), and every payload carries its own signatures (transactions their
+            // signer's, consensus messages their validator's), checked before forwarding. A
+            // per-message libp2p signature would add an Ed25519 sign per publish and a verify per
+            // receipt for nothing the node relies on.
+            .validation_mode(gossipsub::ValidationMode::Permissive)
             .validate_messages()
             .duplicate_cache_time(Duration::from_secs(120))
             // Content-addressed ids: the same bytes from two nodes are one message.
@@ -274,7 +279,7 @@ impl Network {
             .map_err(|e| Error::Config(format!("transport: {e}")))?
             .with_behaviour(|key| {
                 let gossipsub = gossipsub::Behaviour::new(
-                    MessageAuthenticity::Signed(key.clone()),
+                    MessageAuthenticity::Author(key.public().to_peer_id()),
                     gossip_config,
                 )
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
