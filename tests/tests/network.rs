@@ -257,8 +257,11 @@ fn votes(path: &std::path::Path) -> (Vec<liangxin_consensus::Vote>, u64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_validator_that_lost_its_disk_syncs_and_never_signs_a_conflicting_vote() {
     let dir = tempfile::tempdir().unwrap();
-    let mut net = Testnet::create(dir.path(), "disk", 4, 0);
-    net.start_all();
+    // Four validators; the observer (node 4) joins late, below.
+    let mut net = Testnet::create(dir.path(), "disk", 4, 1);
+    for i in 0..4 {
+        net.start(i);
+    }
     let a = registrations(&net, 0, 0, 20, 1);
     submit(&net.rpc(0), &a).await;
     for i in 0..4 {
@@ -289,11 +292,15 @@ async fn a_validator_that_lost_its_disk_syncs_and_never_signs_a_conflicting_vote
 
     // It rejoins: syncs, learns the newest view from its peers, and signs again.
     net.start(3);
+    // An observer that joins now syncs the whole chain too.
+    net.start(4);
     final_on(&net, 3, &b).await;
+    final_on(&net, 4, &a).await;
+    final_on(&net, 4, &b).await;
     let before = height(&net, 0).await;
     let c = registrations(&net, 2, 0, 20, 3);
     submit(&net.rpc(3), &c).await;
-    for i in 0..4 {
+    for i in 0..5 {
         final_on(&net, i, &c).await;
     }
     let name = validator_name(3);
