@@ -733,6 +733,13 @@ impl Driver {
                 } => {
                     tracing::debug!(height, %hash, "block final");
                     reconfigure |= new_validators;
+                    // Votes at or below a final view never matter again (the vote log on
+                    // disk keeps them); pruned now and then to bound memory.
+                    if height % 1024 == 0
+                        && let Ok(Some(h)) = self.engine.store().header(height)
+                    {
+                        self.votes.retain(|v| v.view() > h.view);
+                    }
                 }
             }
         }
@@ -898,13 +905,22 @@ impl Driver {
         }) else {
             return Ok(false);
         };
-        let blocks = &blocks[..=last];
         let tip = self.engine.read().clone();
+        // Blocks this node committed meanwhile (through consensus) are skipped.
+        let Some(first) = blocks[..=last]
+            .iter()
+            .position(|b| b.block.header.height > tip.height)
+        else {
+            return Ok(false);
+        };
+        let blocks = &blocks[first..=last];
         // The hash chain, from the tip to the signed block.
         let mut parent = tip.parent;
         let mut hashes = Vec::with_capacity(blocks.len());
         for b in blocks {
-            let h = b.block.header.hash()?;
+            let Ok(h) = b.block.header.hash() else {
+                return Ok(false);
+            };
             if b.block.header.parent != parent || b.block.check_body().is_err() {
                 tracing::warn!("sync: a peer sent a batch that does not link up; ignored");
                 return Ok(false);
@@ -912,8 +928,14 @@ impl Driver {
             hashes.push(h);
             parent = h;
         }
-        let signed = SignedCheckpoint::parse_note(&blocks[last].note)?;
-        if signed.checkpoint().block_hash != hashes[last] {
+        let Some((signed, last_hash)) = blocks
+            .last()
+            .and_then(|b| SignedCheckpoint::parse_note(&b.note).ok())
+            .zip(hashes.last())
+        else {
+            return Ok(false);
+        };
+        if signed.checkpoint().block_hash != *last_hash {
             tracing::warn!("sync: the signed checkpoint names another block; ignored");
             return Ok(false);
         }
