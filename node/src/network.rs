@@ -739,6 +739,12 @@ impl Driver {
                         && let Ok(Some(h)) = self.engine.store().header(height)
                     {
                         self.votes.retain(|v| v.view() > h.view);
+                        // And the vote log on disk, once it holds many more.
+                        if let Some(log) = &mut self.votelog
+                            && log.records() > self.votes.len() + 4096
+                        {
+                            log.compact(&self.votes)?;
+                        }
                     }
                 }
             }

@@ -9,7 +9,9 @@
 //! ```
 //!
 //! A crash can leave a torn last record; [`VoteLog::open`] keeps every whole record before it
-//! and cuts the file there. A record that is whole but fails its checksum anywhere else means
+//! and cuts the file there. [`VoteLog::compact`] rewrites the file with only the votes that can
+//! still matter (a new file, synced, renamed over the old one), so it stays small.
+//! A record that is whole but fails its checksum anywhere else means
 //! the file is damaged, and opening fails loudly: a validator must never start with a vote
 //! record it cannot trust.
 
@@ -31,6 +33,10 @@ const MAX_RECORD: usize = 64 * 1024;
 pub struct VoteLog {
     path: PathBuf,
     file: File,
+    /// Records in the file.
+    records: usize,
+    /// The highest floor recorded.
+    floor: u64,
 }
 
 /// What a vote log holds.
@@ -120,19 +126,63 @@ impl VoteLog {
             VoteLog {
                 path: path.to_path_buf(),
                 file,
+                records: restored.votes.len() + usize::from(restored.floor > 0),
+                floor: restored.floor,
             },
             restored,
         ))
     }
 
+    /// Records in the file.
+    pub fn records(&self) -> usize {
+        self.records
+    }
+
+    /// Replaces the file with one holding `keep` (the votes that can still matter: those in
+    /// views above the last final block's) and the recorded floor. Crash-safe: the new file is
+    /// written and synced beside the old one, then renamed over it, and the directory synced.
+    pub fn compact(&mut self, keep: &[Vote]) -> Result<(), NodeError> {
+        let tmp = self.path.with_extension("compact");
+        let io = |e: std::io::Error| corrupt(&self.path, e.to_string());
+        let mut out = Vec::new();
+        if self.floor > 0 {
+            let mut payload = vec![FLOOR];
+            payload.extend_from_slice(&self.floor.to_be_bytes());
+            push_record(&mut out, &payload);
+        }
+        for v in keep {
+            let mut payload = vec![VOTE];
+            payload.extend_from_slice(&v.to_canonical()?);
+            push_record(&mut out, &payload);
+        }
+        {
+            let mut f = File::create(&tmp).map_err(io)?;
+            f.write_all(&out).map_err(io)?;
+            f.sync_all().map_err(io)?;
+        }
+        std::fs::rename(&tmp, &self.path).map_err(io)?;
+        if let Some(dir) = self.path.parent() {
+            File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.path)
+            .map_err(io)?;
+        file.seek(SeekFrom::End(0)).map_err(io)?;
+        self.file = file;
+        self.records = keep.len() + usize::from(self.floor > 0);
+        Ok(())
+    }
+
     fn append(&mut self, payload: &[u8]) -> Result<(), NodeError> {
         let io = |e: std::io::Error| corrupt(&self.path, e.to_string());
         let mut rec = Vec::with_capacity(HEADER + payload.len());
-        rec.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-        rec.extend_from_slice(&checksum(payload));
-        rec.extend_from_slice(payload);
+        push_record(&mut rec, payload);
         self.file.write_all(&rec).map_err(io)?;
-        self.file.sync_data().map_err(io)
+        self.file.sync_data().map_err(io)?;
+        self.records += 1;
+        Ok(())
     }
 
     /// Appends a vote and syncs it to disk; only then may the vote be sent.
@@ -146,8 +196,16 @@ impl VoteLog {
     pub fn record_floor(&mut self, floor: u64) -> Result<(), NodeError> {
         let mut payload = vec![FLOOR];
         payload.extend_from_slice(&floor.to_be_bytes());
-        self.append(&payload)
+        self.append(&payload)?;
+        self.floor = self.floor.max(floor);
+        Ok(())
     }
+}
+
+fn push_record(out: &mut Vec<u8>, payload: &[u8]) {
+    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    out.extend_from_slice(&checksum(payload));
+    out.extend_from_slice(payload);
 }
 
 #[cfg(test)]
@@ -191,6 +249,33 @@ mod tests {
         drop(log);
         let (_, restored) = VoteLog::open(&path).expect("reopen");
         assert_eq!(restored.votes.len(), 3);
+    }
+
+    #[test]
+    fn compaction_keeps_what_it_is_given_and_the_floor() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("votes");
+        let (mut log, _) = VoteLog::open(&path).expect("open");
+        for v in 1..=100 {
+            log.record(&vote(v)).expect("record");
+        }
+        log.record_floor(7).expect("floor");
+        assert_eq!(log.records(), 101);
+        let big = std::fs::metadata(&path).expect("meta").len();
+        let keep: Vec<Vote> = (91..=100).map(vote).collect();
+        log.compact(&keep).expect("compact");
+        assert_eq!(log.records(), 11);
+        assert!(std::fs::metadata(&path).expect("meta").len() < big / 5);
+        // Appends go on after the compacted records.
+        log.record(&vote(101)).expect("record");
+        drop(log);
+        let (log, restored) = VoteLog::open(&path).expect("reopen");
+        let mut want = keep;
+        want.push(vote(101));
+        assert_eq!(restored.votes, want);
+        assert_eq!(restored.floor, 7);
+        assert_eq!(log.records(), 12);
+        assert!(!path.with_extension("compact").exists());
     }
 
     #[test]
