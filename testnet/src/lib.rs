@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod bench;
+pub mod chaos;
 pub mod launch;
 pub mod net;
 pub mod process;
