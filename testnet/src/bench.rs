@@ -162,31 +162,50 @@ fn sign_all(
     })
 }
 
-/// Sends `txs` (hex) as one batch of `lx_submit`; counts (accepted, busy, other).
-async fn submit_batch(client: &HttpClient, txs: &[String]) -> (u64, u64, u64) {
+/// What a node answered to one `lx_submit` of a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Admitted.
+    Accepted,
+    /// Busy (1003).
+    Busy,
+    /// Any other error, or no answer.
+    Failed,
+}
+
+/// Sends `txs` (hex) as one JSON-RPC batch of `lx_submit`; one answer per transaction.
+pub async fn submit_each(client: &HttpClient, txs: &[String]) -> Vec<Answer> {
     let mut batch = BatchRequestBuilder::new();
     for t in txs {
         if batch
             .insert("lx_submit", liangxin_rpc::jsonrpsee::rpc_params![t])
             .is_err()
         {
-            return (0, 0, txs.len() as u64);
+            return vec![Answer::Failed; txs.len()];
         }
     }
     match client.batch_request::<serde_json::Value>(batch).await {
-        Ok(res) => {
-            let (mut ok, mut busy, mut other) = (0, 0, 0);
-            for r in res {
-                match r {
-                    Ok(_) => ok += 1,
-                    Err(e) if e.code() == 1003 => busy += 1,
-                    Err(_) => other += 1,
-                }
-            }
-            (ok, busy, other)
-        }
-        Err(_) => (0, 0, txs.len() as u64),
+        Ok(res) => res
+            .into_iter()
+            .map(|r| match r {
+                Ok(_) => Answer::Accepted,
+                Err(e) if e.code() == 1003 => Answer::Busy,
+                Err(_) => Answer::Failed,
+            })
+            .collect(),
+        Err(_) => vec![Answer::Failed; txs.len()],
     }
+}
+
+/// [`submit_each`], counted: (accepted, busy, other).
+async fn submit_batch(client: &HttpClient, txs: &[String]) -> (u64, u64, u64) {
+    let answers = submit_each(client, txs).await;
+    let count = |a: Answer| answers.iter().filter(|x| **x == a).count() as u64;
+    (
+        count(Answer::Accepted),
+        count(Answer::Busy),
+        count(Answer::Failed),
+    )
 }
 
 fn proc_cpu_s(pid: u32) -> f64 {

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use liangxin_contracts::model::Sector;
+use liangxin_rpc::jsonrpsee::http_client::HttpClientBuilder;
 use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder, OperatorRegistrationBuilder};
 use liangxin_sdk::rpc::dto::TxStatus;
 use liangxin_sdk::{Client, Signer};
@@ -127,7 +128,8 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
     }
 
     // Signers: operators registered by the first regulator.
-    let operators = 50usize;
+    // Enough that a 100 ms tick's records come from distinct signers.
+    let operators = (cfg.rate as usize / 8).clamp(50, 2_000);
     let regulator = net.nodes[0].signer.clone();
     let keys: Vec<Signer> = (0..operators)
         .map(|i| Signer::new(SigningKey::dev(&format!("chaos operator {i}"))))
@@ -213,23 +215,36 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
                 }
             }
         }
-        // Load: this tick's records, to running nodes in turn.
+        // Load: this tick's records, one JSON-RPC batch to a running node (nodes in turn).
         let due = (started.elapsed().as_secs_f64() * cfg.rate as f64) as u64 + 1;
+        let mut batch = Vec::new();
         while sent < due {
             let o = (sent as usize) % operators;
+            sent += 1;
+            // One record per signer per batch: a rejected one must not strand later ones.
+            if batch.iter().any(|(k, _, _)| *k == o) {
+                continue;
+            }
             let seq = seqs[o];
             let id = builders::instrument(uscc(o)?, "9.1", &format!("CH-{seq:06}"))?;
             let r = InstrumentRegistrationBuilder::new(id, "DJY-2226").build()?;
-            let tx = keys[o].sign(&chain, seq, &r)?;
-            let tx_id = liangxin_types::tx::tx_id(&tx.to_canonical()?);
-            sent += 1;
+            let bytes = keys[o].sign(&chain, seq, &r)?.to_canonical()?;
+            batch.push((o, liangxin_types::tx::tx_id(&bytes), hex::encode(&bytes)));
+        }
+        if !batch.is_empty() {
             let up: Vec<usize> = (0..n).filter(|i| state[*i] == State::Up).collect();
             let i = up[turn % up.len()];
             turn += 1;
-            let c = Client::with_timeout(&urls[i], Duration::from_secs(2))?;
-            if c.submit_tx(&tx).await.is_ok() {
-                seqs[o] += 1;
-                accepted.push(tx_id);
+            let http = HttpClientBuilder::default()
+                .request_timeout(Duration::from_secs(5))
+                .build(&urls[i])?;
+            let hexes: Vec<String> = batch.iter().map(|(_, _, h)| h.clone()).collect();
+            let answers = crate::bench::submit_each(&http, &hexes).await;
+            for ((o, id, _), a) in batch.iter().zip(answers) {
+                if a == crate::bench::Answer::Accepted {
+                    seqs[*o] += 1;
+                    accepted.push(*id);
+                }
             }
         }
         // Watch: what running nodes say is final, and the checkpoints they serve.
