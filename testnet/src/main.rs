@@ -180,7 +180,7 @@ async fn main() -> anyhow::Result<()> {
                 println!("{:>8.1} s  {}", e.at_ms as f64 / 1000.0, e.what);
             }
             println!(
-                "ok: {} records accepted, {} seen final during the run, 0 lost; {} heights agree                  on all nodes; {} served checkpoints consistent",
+                "ok: {} records accepted, {} seen final during the run, 0 lost; {} heights agree on all nodes; {} served checkpoints consistent",
                 r.accepted, r.seen_final, r.heights_checked, r.checkpoints_checked
             );
             Ok(())
