@@ -121,6 +121,9 @@ pub struct Report {
     pub height: u64,
     /// Per node.
     pub nodes: Vec<NodeUse>,
+    /// CPU seconds this load generator itself used during the load window (it shares the
+    /// machine's cores with the nodes).
+    pub client_cpu_s: f64,
     /// Home directory bytes (all nodes) ÷ records on the ledger ÷ nodes.
     pub disk_bytes_per_record_per_node: f64,
     /// Committed records per second, one value per second of the run.
@@ -364,6 +367,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
         .map(|n| n.process.as_ref().and_then(|p| p.pid()))
         .collect();
     let cpu0: Vec<f64> = pids.iter().map(|p| p.map_or(0.0, proc_cpu_s)).collect();
+    let client0 = proc_cpu_s(std::process::id());
 
     // Watcher: final entries → latency.
     let started = Instant::now();
@@ -453,6 +457,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
     while tasks.join_next().await.is_some() {}
     let load_end = started.elapsed();
     let cpu1: Vec<f64> = pids.iter().map(|p| p.map_or(0.0, proc_cpu_s)).collect();
+    let client_cpu_s = proc_cpu_s(std::process::id()) - client0;
     let (submitted, accepted, busy, rejected) = *counts.lock().await;
     eprintln!(
         "load sent in {:.1} s: {accepted} accepted, {busy} busy, {rejected} other errors",
@@ -512,6 +517,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
             / info.log_size.max(1) as f64
             / cfg.validators as f64,
         nodes,
+        client_cpu_s,
         throughput_per_s: per_second,
     };
     for i in 0..net.nodes.len() {
