@@ -93,6 +93,16 @@ pub struct LayeredState<'a, S: Store + ?Sized> {
     layers: &'a [Arc<Pending>],
 }
 
+impl Pending {
+    /// Whether the block wrote (or deleted) a state row whose key starts with `prefix`.
+    pub fn touches(&self, prefix: &[u8]) -> bool {
+        self.state
+            .range(prefix.to_vec()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(prefix))
+    }
+}
+
 impl<'a, S: Store + ?Sized> LayeredState<'a, S> {
     /// The store with `layers` (oldest first) applied on top.
     pub fn new(store: &'a S, layers: &'a [Arc<Pending>]) -> Self {

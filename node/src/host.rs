@@ -324,6 +324,9 @@ impl<S: Store + 'static> Host<S> {
     pub fn handle(&mut self, now: u64, input: Input) -> Result<Vec<Action>, NodeError> {
         let mut actions = Vec::new();
         let mut inputs = vec![input];
+        // Whether the machine asked for a proposal in this call: only then may one be due
+        // now (otherwise `next_wake` and the arrival of transactions bring the next poll).
+        let mut asked = false;
         while let Some(input) = inputs.pop() {
             for out in self.machine.handle(now, input) {
                 match out {
@@ -351,6 +354,7 @@ impl<S: Store + 'static> Host<S> {
                         parent_height: _,
                     } => {
                         if self.me.is_some() {
+                            asked = true;
                             self.wanted = Some(Wanted {
                                 view,
                                 parent,
@@ -391,7 +395,7 @@ impl<S: Store + 'static> Host<S> {
                 }
             }
         }
-        if self.wanted.is_some() {
+        if asked && self.wanted.is_some() {
             actions.extend(self.poll(now)?);
         }
         Ok(actions)
@@ -571,6 +575,12 @@ impl<S: Store + 'static> Host<S> {
         layers: &[Arc<Pending>],
         built: &BuiltBlock,
     ) -> Result<bool, NodeError> {
+        // Only a block that writes a regulator row can change the set.
+        let regulators =
+            liangxin_contracts::store::key(liangxin_contracts::store::Table::Regulator, &[]);
+        if !built.pending.touches(&regulators) {
+            return Ok(false);
+        }
         let store = self.engine.store();
         let before = validator_set(&LayeredState::new(store, layers))?;
         let mut with = layers.to_vec();
