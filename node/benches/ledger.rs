@@ -29,7 +29,7 @@ use liangxin_sdk::Signer;
 use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder, OperatorRegistrationBuilder};
 use liangxin_storage::{RocksStore, Store};
 use liangxin_types::uscc::check_char;
-use liangxin_types::{Canonical, SigningKey, Uscc};
+use liangxin_types::{SigningKey, Uscc};
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -42,31 +42,6 @@ fn uscc(i: usize) -> Uscc {
     let first17 = format!("91350{:06}MA{:04}", i / 10_000, i % 10_000);
     let c = check_char(&first17).unwrap();
     Uscc::parse(&format!("{first17}{c}")).unwrap()
-}
-
-/// Signs on all cores.
-fn sign_all(
-    jobs: Vec<(Signer, u64, liangxin_contracts::Record)>,
-    chain: &liangxin_types::ChainId,
-) -> Vec<Vec<u8>> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|(k, seq, r)| k.sign(chain, *seq, r).unwrap().to_canonical().unwrap())
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    })
 }
 
 /// Admits `txs` from two threads (retrying while the mempool is busy) and waits until the log
@@ -168,7 +143,7 @@ fn main() {
             (regulator.clone(), i as u64, r)
         })
         .collect();
-    let txs = sign_all(regs, &chain);
+    let txs = liangxin_testnet::bench::sign_all(regs, &chain).unwrap();
     let t1 = load(&engine, txs, operators as u64);
     println!(
         "phase 1: {operators} operator registrations (one signer) committed in {:.1} s = {:.0}/s",
@@ -188,7 +163,7 @@ fn main() {
         }
     }
     let t = Instant::now();
-    let txs = sign_all(jobs, &chain);
+    let txs = liangxin_testnet::bench::sign_all(jobs, &chain).unwrap();
     let signed_in = t.elapsed();
     let n2 = txs.len();
     let mean_tx = txs.iter().map(Vec::len).sum::<usize>() as f64 / n2 as f64;
@@ -220,7 +195,11 @@ fn main() {
             jobs.push((k.clone(), seq as u64, rec));
         }
     }
-    let hexes: Vec<String> = sign_all(jobs, &chain).iter().map(hex::encode).collect();
+    let hexes: Vec<String> = liangxin_testnet::bench::sign_all(jobs, &chain)
+        .unwrap()
+        .iter()
+        .map(hex::encode)
+        .collect();
     let n3 = hexes.len();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

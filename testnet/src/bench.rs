@@ -136,8 +136,8 @@ fn uscc(i: usize) -> anyhow::Result<Uscc> {
     Ok(Uscc::parse(&format!("{first17}{c}"))?)
 }
 
-/// Signs `jobs` on every core.
-fn sign_all(
+/// Signs `jobs` (signer, sequence number, record) on every core; canonical bytes in order.
+pub fn sign_all(
     jobs: Vec<(Signer, u64, liangxin_contracts::Record)>,
     chain: &liangxin_types::tx::ChainId,
 ) -> anyhow::Result<Vec<Vec<u8>>> {

@@ -107,6 +107,24 @@ fn signal(pid: u32, sig: &str) {
         .status();
 }
 
+/// Brings validator `i` back (restart or SIGCONT) if it is down; says what it did.
+fn heal(net: &mut Testnet, urls: &mut [String], state: &mut [State], i: usize) -> Option<String> {
+    let what = match state[i] {
+        State::Killed => {
+            net.start(i);
+            urls[i] = net.rpc(i);
+            format!("restart validator {i}")
+        }
+        State::Paused(pid) => {
+            signal(pid, "-CONT");
+            format!("resume validator {i} (SIGCONT)")
+        }
+        State::Up => return None,
+    };
+    state[i] = State::Up;
+    Some(what)
+}
+
 /// Runs the chaos test and checks the ledger afterwards; an `Err` names what failed.
 pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
     let n = cfg.validators;
@@ -176,25 +194,12 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
             let faulty: Vec<usize> = (0..n).filter(|i| state[*i] != State::Up).collect();
             if !faulty.is_empty() && (faulty.len() >= f || rng.below(2) == 0) {
                 let i = faulty[rng.below(faulty.len())];
-                match state[i] {
-                    State::Killed => {
-                        net.start(i);
-                        urls[i] = net.rpc(i);
-                        timeline.push(Event {
-                            at_ms: at(&started),
-                            what: format!("restart validator {i}"),
-                        });
-                    }
-                    State::Paused(pid) => {
-                        signal(pid, "-CONT");
-                        timeline.push(Event {
-                            at_ms: at(&started),
-                            what: format!("resume validator {i} (SIGCONT)"),
-                        });
-                    }
-                    State::Up => {}
+                if let Some(what) = heal(&mut net, &mut urls, &mut state, i) {
+                    timeline.push(Event {
+                        at_ms: at(&started),
+                        what,
+                    });
                 }
-                state[i] = State::Up;
             } else if faulty.len() < f {
                 let up: Vec<usize> = (0..n).filter(|i| state[*i] == State::Up).collect();
                 let i = up[rng.below(up.len())];
@@ -270,25 +275,12 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
 
     // Heal everything, then converge.
     for i in 0..n {
-        match state[i] {
-            State::Killed => {
-                net.start(i);
-                urls[i] = net.rpc(i);
-                timeline.push(Event {
-                    at_ms: at(&started),
-                    what: format!("restart validator {i} (healing)"),
-                });
-            }
-            State::Paused(pid) => {
-                signal(pid, "-CONT");
-                timeline.push(Event {
-                    at_ms: at(&started),
-                    what: format!("resume validator {i} (healing)"),
-                });
-            }
-            State::Up => {}
+        if let Some(what) = heal(&mut net, &mut urls, &mut state, i) {
+            timeline.push(Event {
+                at_ms: at(&started),
+                what: format!("{what} (healing)"),
+            });
         }
-        state[i] = State::Up;
     }
     let clients: Vec<Client> = urls
         .iter()

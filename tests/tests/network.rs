@@ -71,6 +71,33 @@ async fn final_on(net: &Testnet, i: usize, txs: &[(Hash, Vec<u8>)]) {
     }
 }
 
+/// Waits (bounded) until a checkpoint note above height `after`, as `client` serves it,
+/// satisfies `ok`.
+async fn wait_for_note(
+    client: &Client,
+    what: &str,
+    after: u64,
+    ok: impl Fn(&SignedCheckpoint) -> bool,
+) {
+    poll(what, WAIT, || async {
+        let top = client.chain_info().await.ok()?.height;
+        for h in after + 1..=top {
+            let cp = client.checkpoint(Some(h)).await.ok()?;
+            let note = SignedCheckpoint::parse_note(&cp.note).ok()?;
+            if ok(&note) {
+                return Some(());
+            }
+        }
+        None
+    })
+    .await;
+}
+
+/// Whether validator `name` signed `note`.
+fn signed_by(note: &SignedCheckpoint, name: &str) -> bool {
+    note.signatures().iter().any(|s| s.name == name)
+}
+
 async fn height(net: &Testnet, i: usize) -> u64 {
     Client::new(&net.rpc(i))
         .unwrap()
@@ -178,17 +205,12 @@ async fn four_validators_and_an_observer_agree_through_a_crash() {
     }
     let name = validator_name(2);
     let client = Client::new(&net.rpc(0)).unwrap();
-    poll("validator 2 signs a checkpoint again", WAIT, || async {
-        let top = client.chain_info().await.ok()?.height;
-        for h in before + 1..=top {
-            let cp = client.checkpoint(Some(h)).await.ok()?;
-            let note = SignedCheckpoint::parse_note(&cp.note).ok()?;
-            if note.signatures().iter().any(|s| s.name == name) {
-                return Some(());
-            }
-        }
-        None
-    })
+    wait_for_note(
+        &client,
+        "validator 2 signs a checkpoint again",
+        before,
+        |n| signed_by(n, &name),
+    )
     .await;
 
     eprintln!("validator 2 back and signing at {:?}", t0.elapsed());
@@ -304,20 +326,11 @@ async fn a_validator_that_lost_its_disk_syncs_and_never_signs_a_conflicting_vote
         final_on(&net, i, &c).await;
     }
     let name = validator_name(3);
-    poll(
+    wait_for_note(
+        &client,
         "validator 3 signs a checkpoint after its disk loss",
-        WAIT,
-        || async {
-            let top = client.chain_info().await.ok()?.height;
-            for h in before + 1..=top {
-                let cp = client.checkpoint(Some(h)).await.ok()?;
-                let note = SignedCheckpoint::parse_note(&cp.note).ok()?;
-                if note.signatures().iter().any(|s| s.name == name) {
-                    return Some(());
-                }
-            }
-            None
-        },
+        before,
+        |n| signed_by(n, &name),
     )
     .await;
     let log = net.log(3);
@@ -408,18 +421,9 @@ async fn a_validator_added_by_governance_signs_from_its_effective_height() {
         .iter()
         .map(|v| (v.name.clone(), v.public_key))
         .collect();
-    poll("regulator-5 in a quorum note", WAIT, || async {
-        let top = client.chain_info().await.ok()?.height;
-        for h in effective + 1..=top {
-            let cp = client.checkpoint(Some(h)).await.ok()?;
-            let note = SignedCheckpoint::parse_note(&cp.note).ok()?;
-            if let Ok(who) = note.verify(&validators, 4)
-                && who.iter().any(|w| validators[*w].0 == "regulator-5")
-            {
-                return Some(());
-            }
-        }
-        None
+    wait_for_note(&client, "regulator-5 in a quorum note", effective, |n| {
+        n.verify(&validators, 4)
+            .is_ok_and(|who| who.iter().any(|w| validators[*w].0 == "regulator-5"))
     })
     .await;
     // Every node holds the same checkpoints.
