@@ -11,7 +11,7 @@
 //! A leader does not propose the moment its view starts: it waits until the mempool holds a
 //! full block, or something waits and the block interval has passed, or the idle interval has
 //! passed (an empty block keeps views short and a draw's seed coming). The caller calls
-//! [`Host::poll`] at [`Host::next_wake`] and whenever the mempool fills.
+//! [`Host::poll`] at [`Host::next_wake`] and whenever a new transaction arrives.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -248,7 +248,7 @@ impl<S: Store + 'static> Host<S> {
     }
 
     /// Proposes if this node is a leader waiting for transactions and the time has come (see
-    /// the module doc). Call at [`Host::next_wake`] and when the mempool fills.
+    /// the module doc). Call at [`Host::next_wake`] and when a new transaction arrives.
     pub fn poll(&mut self, now: u64) -> Result<Vec<Action>, NodeError> {
         let Some(w) = self.wanted else {
             return Ok(Vec::new());
