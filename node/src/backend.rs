@@ -11,7 +11,7 @@ use liangxin_rpc::backend::{Backend, EntryEvent};
 use liangxin_rpc::dto::{
     AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo,
     DrawResolution, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentInfoBrief,
-    OperatorInfo, ProvenRow, StateProofSet, Submitted, TxInfo, TxStatus, TxSubmission,
+    OperatorHit, OperatorInfo, ProvenRow, StateProofSet, Submitted, TxInfo, TxStatus, TxSubmission,
     ValidatorInfo,
 };
 use liangxin_storage::{MAX_READ_ROWS, Store};
@@ -482,6 +482,32 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             state_proof,
             checkpoint,
         })
+    }
+
+    async fn search_operators(
+        &self,
+        query: String,
+        limit: usize,
+    ) -> Result<Vec<OperatorHit>, RpcError> {
+        let _timer = self.timer();
+        let engine = Arc::clone(&self.engine);
+        // A scan of every operator row: off the async threads.
+        tokio::task::spawn_blocking(move || {
+            let state = ReadState(engine.store());
+            let prefix = [store::Table::Operator as u8];
+            let mut hits = Vec::new();
+            for (_, o) in store::scan::<store::OperatorState>(&state, &prefix).map_err(internal)? {
+                if OperatorHit::matches(&o.registration, &query) {
+                    hits.push(OperatorHit::of(&o.registration));
+                    if hits.len() == limit {
+                        break;
+                    }
+                }
+            }
+            Ok(hits)
+        })
+        .await
+        .map_err(internal)?
     }
 
     async fn draw(&self, id: Hash) -> Result<DrawInfo, RpcError> {

@@ -32,6 +32,22 @@ pub struct NodeConfig {
     pub mempool: MempoolConfig,
     /// The regulators' network (off: a single-validator ledger).
     pub network: NetworkConfig,
+    /// The public portal served beside JSON-RPC.
+    pub portal: PortalConfig,
+}
+
+/// `[portal]`: the public web portal (`docs/portal.md`), served at `/portal/` on the RPC port.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalConfig {
+    /// Serve it. Default true.
+    pub enabled: bool,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig { enabled: true }
+    }
 }
 
 /// `[node]`: files and identity.

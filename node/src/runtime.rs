@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use liangxin_contracts::genesis::Genesis;
 use liangxin_rpc::jsonrpsee::server::ServerHandle;
-use liangxin_rpc::start_server;
+use liangxin_rpc::portal::{Portal, PortalTrust, PortalValidator};
+use liangxin_rpc::start_server_with_portal;
 use liangxin_sdk::Signer;
 use liangxin_storage::{RocksStore, Store};
 use tokio::sync::oneshot;
@@ -39,6 +40,28 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
         path: path.display().to_string(),
         source: e,
     }
+}
+
+/// What the portal pins its pages to: the chain id and the genesis validators.
+pub fn portal_trust(genesis: &Genesis, chain_id: String) -> Result<PortalTrust, NodeError> {
+    let validators: Vec<PortalValidator> = genesis
+        .regulators
+        .iter()
+        .filter(|r| r.validator)
+        .map(|r| PortalValidator {
+            name: r.name.to_string(),
+            public_key: r.key.to_string(),
+        })
+        .collect();
+    Ok(PortalTrust {
+        chain_id,
+        genesis_hash: genesis
+            .hash()
+            .map_err(|e| NodeError::Genesis(e.to_string()))?
+            .to_string(),
+        quorum: crate::backend::quorum(validators.len()),
+        validators,
+    })
 }
 
 /// Reads and validates a genesis document.
@@ -172,7 +195,15 @@ impl RunningNode {
             (Some(producer), None)
         };
         let backend = Arc::new(NodeBackend::new(Arc::clone(&engine)));
-        let (rpc_addr, rpc) = start_server(&config.rpc, backend).await?;
+        let portal = config
+            .portal
+            .enabled
+            .then(|| -> Result<_, NodeError> {
+                let chain_id = engine.read().chain_id.to_string();
+                Ok(Arc::new(Portal::new(&portal_trust(&genesis, chain_id)?)))
+            })
+            .transpose()?;
+        let (rpc_addr, rpc) = start_server_with_portal(&config.rpc, backend, portal).await?;
         let (metrics_addr, metrics_task) = if config.metrics.enabled {
             let e = Arc::clone(&engine);
             let refresh: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {

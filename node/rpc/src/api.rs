@@ -16,8 +16,8 @@ use jsonrpsee::proc_macros::rpc;
 
 use crate::dto::{
     AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo,
-    EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef, OperatorInfo,
-    Submitted, TxInfo,
+    EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef, OperatorHit,
+    OperatorInfo, Submitted, TxInfo,
 };
 
 /// Liangxin's JSON-RPC API, namespace `lx`.
@@ -103,6 +103,17 @@ pub trait LxApi {
     /// candidates snapshot a verifier needs to recompute it.
     #[method(name = "draw")]
     async fn draw(&self, id: String) -> RpcResult<DrawInfo>;
+
+    /// `lx_searchOperators(query, limit?)`: registered operators whose name contains `query`
+    /// (case-insensitive for ASCII letters) or whose USCC starts with it, at most `limit`
+    /// (default and maximum [`MAX_SEARCH_RESULTS`](crate::dto::MAX_SEARCH_RESULTS)). A finding
+    /// aid, not proven: look each hit up with `lx_operator`, whose answer is.
+    #[method(name = "searchOperators")]
+    async fn search_operators(
+        &self,
+        query: String,
+        limit: Option<u32>,
+    ) -> RpcResult<Vec<OperatorHit>>;
 
     /// `lx_subscribeCheckpoints()`: every new final checkpoint (unsubscribe:
     /// `lx_unsubscribeCheckpoints`). A subscriber too slow to keep up is closed with an error

@@ -20,7 +20,8 @@ use tokio::sync::broadcast;
 
 use crate::dto::{
     AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo, EntryInfo,
-    Finalized, InclusionProof, InstrumentInfo, OperatorInfo, Submitted, TxInfo, TxSubmission,
+    Finalized, InclusionProof, InstrumentInfo, OperatorHit, OperatorInfo, Submitted, TxInfo,
+    TxSubmission,
 };
 use crate::error::RpcError;
 
@@ -113,6 +114,20 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         digest: Hash,
     ) -> impl Future<Output = Result<CertificateInfo, RpcError>> + Send;
+
+    /// `lx_searchOperators`: at most `limit` operators matching `query`
+    /// ([`OperatorHit::matches`]); `query` is non-empty and at most
+    /// [`MAX_SEARCH_QUERY`](crate::dto::MAX_SEARCH_QUERY) bytes, `limit` in 1..=
+    /// [`MAX_SEARCH_RESULTS`](crate::dto::MAX_SEARCH_RESULTS) (already checked). The default
+    /// answers that this backend does not search.
+    fn search_operators(
+        &self,
+        query: String,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<OperatorHit>, RpcError>> + Send {
+        let _ = (query, limit);
+        async { Err(RpcError::not_found("this node does not search operators")) }
+    }
 
     /// `lx_draw`: [`RpcError::NotFound`] when no draw request has this tx id.
     fn draw(&self, id: Hash) -> impl Future<Output = Result<DrawInfo, RpcError>> + Send;

@@ -30,6 +30,53 @@ pub const MAX_ENTRIES_PER_CALL: u64 = 1_000;
 /// default 60 s request timeout).
 pub const MAX_WAIT_MS: u64 = 30_000;
 
+/// The most hits one `lx_searchOperators` call returns (and its default).
+pub const MAX_SEARCH_RESULTS: u32 = 50;
+
+/// The longest `lx_searchOperators` query, in bytes.
+pub const MAX_SEARCH_QUERY: usize = 128;
+
+/// One `lx_searchOperators` hit: enough to pick the operator; `lx_operator` proves the rest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorHit {
+    /// The operator's USCC.
+    pub uscc: Uscc,
+    /// Its registered name.
+    pub name: String,
+    /// Its region code.
+    pub region: String,
+    /// Its sector, as the records' JSON view names it.
+    pub sector: serde_json::Value,
+}
+
+impl OperatorHit {
+    /// The hit for an operator's registration.
+    pub fn of(p: &liangxin_contracts::store::OperatorProfile) -> Self {
+        OperatorHit {
+            uscc: p.uscc.clone(),
+            name: p.name.to_string(),
+            region: p.region.to_string(),
+            sector: serde_json::to_value(p.sector).unwrap_or(serde_json::Value::Null),
+        }
+    }
+
+    /// Whether the operator matches a search: the query (trimmed, non-empty) is a prefix of
+    /// its USCC, or its name contains the query, ignoring ASCII case.
+    pub fn matches(p: &liangxin_contracts::store::OperatorProfile, query: &str) -> bool {
+        let q = query.trim();
+        if q.is_empty() {
+            return false;
+        }
+        if p.uscc.as_str().starts_with(&q.to_ascii_uppercase()) {
+            return true;
+        }
+        p.name
+            .as_str()
+            .to_ascii_lowercase()
+            .contains(&q.to_ascii_lowercase())
+    }
+}
+
 /// `lx_chainInfo`: which chain this is and where it stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainInfo {

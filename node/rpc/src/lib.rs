@@ -11,6 +11,8 @@ pub mod backend;
 pub mod dto;
 mod error;
 #[cfg(feature = "server")]
+pub mod portal;
+#[cfg(feature = "server")]
 mod server;
 
 #[cfg(feature = "client")]
@@ -22,7 +24,7 @@ pub use backend::{Backend, EntryEvent};
 pub use dto::{MAX_ENTRIES_PER_CALL, MAX_WAIT_MS};
 pub use error::{RpcError, codes};
 #[cfg(feature = "server")]
-pub use server::{RpcConfig, RpcImpl, start_server};
+pub use server::{RpcConfig, RpcImpl, start_server, start_server_with_portal};
 
 /// jsonrpsee, as this crate uses it (clients: `jsonrpsee::http_client::HttpClientBuilder`,
 /// `jsonrpsee::ws_client::WsClientBuilder`; servers: `jsonrpsee::server::ServerHandle`).

@@ -19,10 +19,11 @@ use crate::backend::Backend;
 use crate::dto::{
     AccountInfo, CertificateInfo, ChainInfo, CheckedFilter, CheckpointInfo, ConsistencyProof,
     DrawInfo, EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef,
-    MAX_ENTRIES_PER_CALL, MAX_WAIT_MS, OperatorInfo, Submitted, TxInfo, TxSubmission, parse_hash,
-    parse_public_key, parse_uscc,
+    MAX_ENTRIES_PER_CALL, MAX_SEARCH_QUERY, MAX_SEARCH_RESULTS, MAX_WAIT_MS, OperatorHit,
+    OperatorInfo, Submitted, TxInfo, TxSubmission, parse_hash, parse_public_key, parse_uscc,
 };
 use crate::error::RpcError;
+use crate::portal::{Portal, PortalLayer};
 
 /// The server's settings (the `[rpc]` section of the node's config). Every field has a
 /// default; unknown fields are an error.
@@ -98,6 +99,16 @@ pub async fn start_server<B: Backend>(
     config: &RpcConfig,
     backend: Arc<B>,
 ) -> Result<(SocketAddr, ServerHandle), RpcError> {
+    start_server_with_portal(config, backend, None).await
+}
+
+/// [`start_server`], also serving the public [`Portal`] at `/portal/` on the same port when
+/// one is given.
+pub async fn start_server_with_portal<B: Backend>(
+    config: &RpcConfig,
+    backend: Arc<B>,
+    portal: Option<Arc<Portal>>,
+) -> Result<(SocketAddr, ServerHandle), RpcError> {
     config.validate()?;
     let bind_err = |e: std::io::Error| RpcError::Bind {
         addr: config.listen.to_string(),
@@ -105,6 +116,7 @@ pub async fn start_server<B: Backend>(
     };
     let server = Server::builder()
         .set_config(config.server_config())
+        .set_http_middleware(tower::ServiceBuilder::new().layer(PortalLayer::new(portal)))
         .build(config.listen)
         .await
         .map_err(bind_err)?;
@@ -288,6 +300,39 @@ impl<B: Backend> LxApiServer for RpcImpl<B> {
     async fn draw(&self, id: String) -> RpcResult<DrawInfo> {
         let id = parse_hash("draw id", &id)?;
         wire(self.backend.draw(id).await)
+    }
+
+    async fn search_operators(
+        &self,
+        query: String,
+        limit: Option<u32>,
+    ) -> RpcResult<Vec<OperatorHit>> {
+        let q = query.trim();
+        if q.is_empty() {
+            return Err(RpcError::bad_request("query is empty").into());
+        }
+        if q.len() > MAX_SEARCH_QUERY {
+            return Err(RpcError::bad_request(format!(
+                "query is {} bytes, above the limit of {MAX_SEARCH_QUERY}",
+                q.len()
+            ))
+            .into());
+        }
+        if q.chars().any(char::is_control) {
+            return Err(RpcError::bad_request("query contains a control character").into());
+        }
+        let limit = limit.unwrap_or(MAX_SEARCH_RESULTS);
+        if limit == 0 || limit > MAX_SEARCH_RESULTS {
+            return Err(RpcError::bad_request(format!(
+                "limit {limit} is outside 1..={MAX_SEARCH_RESULTS}"
+            ))
+            .into());
+        }
+        wire(
+            self.backend
+                .search_operators(q.to_string(), limit as usize)
+                .await,
+        )
     }
 
     async fn subscribe_checkpoints(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
