@@ -21,7 +21,9 @@
  */
 import { publicKeyProblem } from './ed25519.js';
 import { VerifyError } from './errors.js';
-import { fromHex, toHex } from './hex.js';
+import { fromHex, toHex, utf8 } from './hex.js';
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 import { jsonU64 } from './json.js';
 
 /** @typedef {{read: (r: import('./bcs.js').Reader) => any, write: (w: import('./bcs.js').Writer, v: any) => void}} Type */
@@ -100,6 +102,8 @@ export function str(max, check) {
     },
     write(w, v) {
       need(typeof v === 'string', `${v} is not a string`);
+      need(utf8(v).length <= max, `string of ${utf8(v).length} bytes is above the limit of ${max}`);
+      need(!CONTROL.test(v), 'string contains a control character');
       const p = check?.(v);
       need(!p, p);
       w.string(v);
