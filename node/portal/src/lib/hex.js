@@ -79,9 +79,7 @@ export function fromBase64(s, what = 'base64 value') {
   for (let i = 0; i < s.length; i += 4) {
     let n = 0;
     for (let j = 0; j < 4; j++) n = (n << 6) | (s[i + j] === '=' ? 0 : B64.indexOf(s[i + j]));
-    for (let j = 2; j >= 0 && o < out.length; j--) {
-      if (o < out.length) out[o++] = (n >> (8 * j)) & 255;
-    }
+    for (let j = 2; j >= 0 && o < out.length; j--) out[o++] = (n >> (8 * j)) & 255;
   }
   if (toBase64(out) !== s) throw new VerifyError(`${what} is not the canonical base64 encoding`);
   return out;
