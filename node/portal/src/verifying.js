@@ -1,0 +1,193 @@
+/**
+ * Between the pages and the verification library: the pinned trust (`/portal/trust.json`,
+ * written by the node from its genesis), inclusion proofs fetched in JSON-RPC batches, the
+ * light-client link between checkpoints (a consistency proof from the last checkpoint this
+ * browser verified, kept in localStorage), and the time each verification took.
+ */
+
+import { call, batch } from './rpc.js';
+import { verifyCheckpoint } from './lib/note.js';
+import { verifyConsistency } from './lib/log.js';
+import { txId } from './lib/hash.js';
+import { fromHex } from './lib/hex.js';
+import { usccProblem, usccCheckChar } from './lib/schema.js';
+import {
+  verifyEntries,
+  verifyOperatorAnswer,
+  verifyInstrumentAnswer,
+  verifyCertificateAnswer,
+  verifyDrawAnswer,
+  proofsFrom,
+} from './lib/verify.js';
+
+let trust = null;
+
+/** Loads the pinned validator set once: `{chain_id, genesis_hash, validators, quorum}`. */
+export async function loadTrust() {
+  if (trust) return trust;
+  const r = await fetch('trust.json', { cache: 'no-cache' });
+  if (!r.ok) throw new Error(`trust.json: HTTP ${r.status}`);
+  const t = await r.json();
+  trust = { ...t, chainId: t.chain_id };
+  return trust;
+}
+
+/**
+ * Why a USCC is invalid (a sentence naming the expected check character), or null. A code with
+ * a wrong check character may still be registered (a regulator's override): `lenient` lets the
+ * caller look it up anyway.
+ */
+export function usccError(code) {
+  const p = usccProblem(code);
+  if (p) return p;
+  const want = usccCheckChar(code.slice(0, 17));
+  return code[17] === want ? null : `check character is '${code[17]}', expected '${want}'`;
+}
+
+/** All inclusion proofs for `entries` under a log of `size` leaves, in batches. */
+async function proofs(entries, size) {
+  const list = (entries ?? []).filter((e) => Number.isSafeInteger(e?.leaf_index) && e.leaf_index < size);
+  const got = await batch(list.map((e) => ['lx_inclusionProof', [e.leaf_index, size]]));
+  const map = new Map();
+  list.forEach((e, i) => map.set(e.leaf_index, got[i]));
+  return map;
+}
+
+const STORE_KEY = () => `lx-checkpoint-${trust?.chain_id ?? ''}`;
+
+/**
+ * Links a verified checkpoint to the last one this browser verified (consistency proof), and
+ * remembers the newer. Adds a check to the report; a failure fails the report.
+ */
+async function link(report) {
+  const cp = report.checkpoint;
+  if (!report.ok || !cp) return;
+  let seen = null;
+  try {
+    seen = JSON.parse(localStorage.getItem(STORE_KEY()) ?? 'null');
+  } catch {
+    seen = null;
+  }
+  const remember = () => {
+    try {
+      localStorage.setItem(STORE_KEY(), JSON.stringify({ height: cp.height, log_size: cp.log_size, root: cp.root }));
+    } catch {
+      // Not remembered: the next page starts again from its own checkpoint.
+    }
+  };
+  const add = (ok, detail) => {
+    report.checks.push({ what: 'consistency', ok, detail });
+    if (!ok) report.ok = false;
+  };
+  if (!seen || !Number.isSafeInteger(seen.log_size) || typeof seen.root !== 'string') {
+    remember();
+    add(true, 'first checkpoint this browser has seen: trusted on its signatures');
+    return;
+  }
+  try {
+    if (seen.log_size === cp.log_size) {
+      if (seen.root !== cp.root) throw new Error(`log size ${cp.log_size} has another root than the checkpoint seen before: a fork`);
+      add(true, `same log as checkpoint #${seen.height} seen before`);
+    } else if (seen.log_size === 0 || cp.log_size === 0) {
+      if (cp.log_size < seen.log_size) throw new Error('an empty log after a non-empty one: a rollback');
+      add(true, `extends the empty log seen before`);
+      remember();
+    } else if (seen.log_size < cp.log_size) {
+      const p = await call('lx_consistencyProof', [seen.log_size, cp.log_size]);
+      verifyConsistency(seen.log_size, cp.log_size, seen.root, cp.root, p.hashes);
+      add(true, `consistent with checkpoint #${seen.height} seen before (log ${seen.log_size} → ${cp.log_size})`);
+      remember();
+    } else {
+      const p = await call('lx_consistencyProof', [cp.log_size, seen.log_size]);
+      verifyConsistency(cp.log_size, seen.log_size, cp.root, seen.root, p.hashes);
+      add(true, `an older view of the log of checkpoint #${seen.height} seen before`);
+    }
+  } catch (e) {
+    add(false, `not consistent with checkpoint #${seen.height} this browser verified before: ${e?.message ?? e}`);
+  }
+}
+
+/** Adds each entry's tx id (from its bytes) so pages can link entries by id. */
+function withIds(entries) {
+  for (const e of entries ?? []) {
+    try {
+      e.tx_id = txId(fromHex(e.tx));
+    } catch {
+      e.tx_id = null;
+    }
+  }
+}
+
+async function run(answer, entries, verify) {
+  const started = performance.now();
+  const t = await loadTrust();
+  let fetched;
+  try {
+    fetched = await proofs(entries, answer?.checkpoint?.log_size ?? 0);
+  } catch {
+    fetched = new Map();
+  }
+  const report = await verify(answer, t, proofsFrom(fetched));
+  await link(report);
+  withIds(entries);
+  report.ms = performance.now() - started;
+  globalThis.__lxLastVerification = { ok: report.ok, ms: report.ms, entries: (entries ?? []).length };
+  return report;
+}
+
+/** Verifies an `lx_operator` answer. */
+export function verifyOperator(answer) {
+  return run(answer, answer?.entries, (a, t, f) => verifyOperatorAnswer(a, t, f, {}));
+}
+
+/** Verifies an `lx_instrument` answer. */
+export function verifyInstrument(answer) {
+  return run(answer, answer?.entries, (a, t, f) => verifyInstrumentAnswer(a, t, f, {}));
+}
+
+/** Verifies an `lx_certificate` answer. */
+export function verifyCertificate(answer) {
+  return run(answer, answer?.record ? [answer.record] : [], (a, t, f) => verifyCertificateAnswer(a, t, f, {}));
+}
+
+/** Verifies an `lx_draw` answer; `report.recomputed` says whether the selection was recomputed and matched. */
+export async function verifyDraw(answer) {
+  const report = await run(answer, answer?.request_entry ? [answer.request_entry] : [], (a, t, f) => verifyDrawAnswer(a, t, f, {}));
+  const sel = report.checks.find((c) => c.what === 'selection');
+  report.recomputed = sel ? sel.ok : undefined;
+  return report;
+}
+
+/**
+ * The newest `n` entries under the latest checkpoint, verified: the checkpoint's signatures,
+ * its link to the last one seen, and each entry's inclusion.
+ */
+export async function verifyFeed(n) {
+  const started = performance.now();
+  const t = await loadTrust();
+  const checkpoint = await call('lx_checkpoint', []);
+  const report = { ok: true, checks: [], notProven: [], checkpoint: null };
+  let cp;
+  try {
+    cp = verifyCheckpoint(checkpoint, t);
+    report.checkpoint = cp;
+    report.checks.push({ what: 'checkpoint', ok: true, detail: `height ${cp.height}, signed by ${cp.signers.join(', ')}` });
+  } catch (e) {
+    report.ok = false;
+    report.checkpoint = { height: checkpoint?.height, signers: [], validators: t.validators.length, quorum: t.quorum };
+    report.checks.push({ what: 'checkpoint', ok: false, detail: e?.message ?? String(e) });
+    return { report, entries: [], checkpoint };
+  }
+  const size = cp.log_size;
+  let entries = [];
+  if (size > 0) {
+    entries = await call('lx_entries', [Math.max(0, size - n), size]);
+    const fetched = await proofs(entries, size);
+    const r = await verifyEntries(entries, cp, proofsFrom(fetched));
+    report.checks.push(...r.checks);
+    if (!r.ok) report.ok = false;
+  }
+  await link(report);
+  report.ms = performance.now() - started;
+  return { report, entries, checkpoint };
+}
