@@ -235,9 +235,14 @@ async fn portal_in_a_real_browser() {
     let digest = document_digest(certificate_bytes);
     l.submit(
         &institution,
-        VerificationResultBuilder::new(fd1.clone(), "闽检字〔2026〕第WEB01号", digest, "JJG 443-2023")
-            .build()
-            .unwrap(),
+        VerificationResultBuilder::new(
+            fd1.clone(),
+            "闽检字〔2026〕第WEB01号",
+            digest,
+            "JJG 443-2023",
+        )
+        .build()
+        .unwrap(),
     )
     .await;
     l.submit(
@@ -391,10 +396,7 @@ async fn portal_in_a_real_browser() {
     std::fs::write(&facts_file, serde_json::to_vec_pretty(&facts).unwrap()).unwrap();
 
     let out = run_node(
-        &[
-            "browser.mjs",
-            facts_file.to_str().unwrap(),
-        ],
+        &["browser.mjs", facts_file.to_str().unwrap()],
         &repo.join("tests/portal"),
         Duration::from_secs(600),
     );
