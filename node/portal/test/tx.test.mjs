@@ -202,3 +202,30 @@ test("the check is cofactorless like dalek's verify_strict: a mixed-order key's 
   }
   assert.equal(checked, 3);
 });
+
+test('the small-order R table is the 8-torsion, and preverify never confirms what verifyStrict rejects', async () => {
+  const { ed25519 } = await import('@noble/curves/ed25519.js');
+  const { smallOrderR, preverify, verifyStrict, sign, publicKeyOf } = await import('../src/lib/ed25519.js');
+  const { fromHex } = await import('../src/lib/hex.js');
+  const P = ed25519.Point;
+  const T = P.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+  for (let k = 0n; k < 8n; k++) {
+    const q = k === 0n ? P.ZERO : T.multiplyUnsafe(k);
+    assert.ok(q.isSmallOrder());
+    const sig = new Uint8Array(64);
+    sig.set(q.toBytes());
+    assert.ok(smallOrderR(sig), `[${k}]T is in the table`);
+  }
+  const seed = new Uint8Array(32).fill(9);
+  const msg = new Uint8Array([1, 2, 3]);
+  const good = sign(seed, msg);
+  assert.ok(!smallOrderR(good));
+  const bad = good.slice();
+  bad[33] ^= 1;
+  const pub = publicKeyOf(seed);
+  assert.equal(await preverify([{ publicKey: pub, message: msg, sig: good }, { publicKey: pub, message: msg, sig: bad }]), 1);
+  assert.ok(verifyStrict(pub, msg, good));
+  assert.ok(!verifyStrict(pub, msg, bad));
+  assert.ok(!verifyStrict(pub, new Uint8Array([1, 2, 4]), good), 'a confirmed signature does not verify another message');
+  assert.ok(!verifyStrict(fromHex('0100000000000000000000000000000000000000000000000000000000000000'), msg, good));
+});
