@@ -9,10 +9,10 @@ use liangxin_contracts::{InstrumentId, Record, Time, credit, instruments};
 use liangxin_rpc::RpcError;
 use liangxin_rpc::backend::{Backend, EntryEvent};
 use liangxin_rpc::dto::{
-    AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo,
-    DrawResolution, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentInfoBrief,
-    OperatorHit, OperatorInfo, ProvenRow, StateProofSet, Submitted, TxInfo, TxStatus, TxSubmission,
-    ValidatorInfo,
+    AccountInfo, CertificateHit, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof,
+    DrawInfo, DrawResolution, EntryInfo, Finalized, InclusionProof, InstrumentInfo,
+    InstrumentInfoBrief, OperatorHit, OperatorInfo, ProvenRow, StateProofSet, Submitted, TxInfo,
+    TxStatus, TxSubmission, ValidatorInfo,
 };
 use liangxin_storage::{MAX_READ_ROWS, Store};
 use liangxin_types::checkpoint::SignedCheckpoint;
@@ -502,6 +502,42 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
                     if hits.len() == limit {
                         break;
                     }
+                }
+            }
+            Ok(hits)
+        })
+        .await
+        .map_err(internal)?
+    }
+
+    async fn find_certificates(
+        &self,
+        number: String,
+        limit: usize,
+    ) -> Result<Vec<CertificateHit>, RpcError> {
+        let _timer = self.timer();
+        let engine = Arc::clone(&self.engine);
+        // A scan of every certificate row: off the async threads.
+        tokio::task::spawn_blocking(move || {
+            let state = ReadState(engine.store());
+            let prefix = [store::Table::Certificate as u8];
+            let mut hits = Vec::new();
+            for (key, c) in
+                store::scan::<store::CertificateEntry>(&state, &prefix).map_err(internal)?
+            {
+                if c.number.as_str() != number {
+                    continue;
+                }
+                let digest = Hash::from_slice(&key[1..]).map_err(internal)?;
+                hits.push(CertificateHit {
+                    digest,
+                    number: c.number.to_string(),
+                    instrument: c.instrument,
+                    institution: c.institution.to_string(),
+                    date: c.date,
+                });
+                if hits.len() == limit {
+                    break;
                 }
             }
             Ok(hits)

@@ -6,7 +6,7 @@
  * with exactly what failed. Data from the node is only ever inserted as text, never as HTML.
  */
 
-import { t, kindName, statusName, currentLang, setLang } from './i18n.js';
+import { t, kindName, statusName, enumName, currentLang, setLang } from './i18n.js';
 import { call, RpcError } from './rpc.js';
 import { documentDigest } from './lib/hash.js';
 import { toHex } from './lib/hex.js';
@@ -102,7 +102,7 @@ function verdict(report) {
     : null;
   const signers = report.ok && cp.signers.length ? h('p', { class: 'signers' }, cp.signers.join(' · ')) : null;
   const notProven = report.notProven?.length
-    ? h('p', { class: 'muted' }, t('not_proven', report.notProven.join('; ')))
+    ? h('p', { class: 'muted' }, t('not_proven', report.notProven.map(enumName).join('; ')))
     : null;
   const details = h(
     'details',
@@ -121,6 +121,7 @@ function verdict(report) {
       id: 'verdict',
       'data-state': report.ok ? 'verified' : 'failed',
       'data-ms': report.ms !== undefined ? report.ms.toFixed(1) : undefined,
+      'data-fetch-ms': report.fetchMs !== undefined ? report.fetchMs.toFixed(1) : undefined,
       'data-height': cp?.height,
       role: report.ok ? 'status' : 'alert',
     },
@@ -202,7 +203,7 @@ function home() {
             h(
               'ul',
               { class: 'hits' },
-              hits.map((x) => h('li', {}, h('a', { href: `#/operator/${encodeURIComponent(x.uscc)}` }, x.name), ' ', h('span', { class: 'muted' }, `${x.uscc} · ${x.region}`))),
+              hits.map((x) => h('li', {}, h('a', { href: `#/operator/${encodeURIComponent(x.uscc)}` }, x.name), ' ', h('span', { class: 'muted' }, `${x.uscc} · ${x.region} · ${enumName(x.sector)}`))),
             ),
           );
         } catch (e) {
@@ -223,8 +224,11 @@ async function operatorPage(uscc) {
   let answer;
   let report;
   try {
+    const asked = performance.now();
     answer = await call('lx_operator', [uscc]);
+    const answered = performance.now();
     report = await verifyOperator(answer);
+    report.fetchMs = answered - asked;
   } catch (e) {
     show(h('h1', {}, t('operator'), ' ', uscc), errorBox(e));
     return;
@@ -242,7 +246,7 @@ async function operatorPage(uscc) {
     verdict(report),
     section(
       t('operator'),
-      h('dl', { class: 'facts' }, field(t('uscc'), reg.uscc), field(t('region'), reg.region), field(t('sector'), reg.sector), field(t('registered_at'), date(p.registered_at))),
+      h('dl', { class: 'facts' }, field(t('uscc'), reg.uscc), field(t('region'), reg.region), field(t('sector'), enumName(reg.sector)), field(t('registered_at'), date(p.registered_at))),
     ),
     section(
       t('grade'),
@@ -274,7 +278,7 @@ async function operatorPage(uscc) {
       t('inspections'),
       table(
         [t('date'), t('outcome'), t('findings'), t('inspectors')],
-        byKind('inspection_result').map((e) => [date(e.record.date), e.record.outcome, String(e.record.findings?.length ?? 0), (e.record.inspectors ?? []).join(', ')]),
+        byKind('inspection_result').map((e) => [date(e.record.date), enumName(e.record.outcome), String(e.record.findings?.length ?? 0), (e.record.inspectors ?? []).join(', ')]),
       ),
     ),
     section(
@@ -283,7 +287,7 @@ async function operatorPage(uscc) {
         [t('date'), t('decision_number'), t('violation'), t('severity'), t('public_until')],
         byKind('penalty_decision')
           .filter((e) => now === undefined || e.record.public_until > now)
-          .map((e) => [date(e.record.date), e.record.decision_number, e.record.violation, e.record.severity, date(e.record.public_until)]),
+          .map((e) => [date(e.record.date), e.record.decision_number, e.record.violation, enumName(e.record.severity), date(e.record.public_until)]),
       ),
     ),
     section(
@@ -330,12 +334,12 @@ async function instrumentPage(owner, category, serial) {
         field(t('category'), category),
         field(t('serial'), serial),
         field(t('model'), r.model),
-        field(t('usage'), r.usage),
+        field(t('usage'), enumName(r.usage)),
         field(t('accuracy_class'), r.accuracy_class),
         field(t('range'), r.range),
         field(t('manufacturer'), r.manufacturer),
         field(t('location'), r.location),
-        field(t('mode'), typeof r.mode === 'string' ? r.mode : JSON.stringify(r.mode)),
+        field(t('mode'), typeof r.mode === 'string' ? enumName(r.mode) : Object.keys(r.mode ?? {}).map(enumName).join(', ')),
         field(t('status'), statusCell(answer.status)),
       ),
     ),
@@ -359,7 +363,7 @@ async function instrumentPage(owner, category, serial) {
 
 function certificatePage(digest) {
   const out = h('div', { id: 'cert-result', 'aria-live': 'polite' });
-  const digestInput = h('input', { id: 'digest', name: 'digest', type: 'text', pattern: '[0-9a-f]{64}', maxlength: 64, spellcheck: 'false', autocomplete: 'off', value: digest ?? '' });
+  const digestInput = h('input', { id: 'digest', name: 'digest', type: 'text', maxlength: 128, spellcheck: 'false', autocomplete: 'off', value: digest ?? '' });
   const fileInput = h('input', { id: 'cert-file', type: 'file' });
   const fileNote = h('p', { class: 'muted', id: 'file-digest' });
   const check = async (d) => {
@@ -399,15 +403,38 @@ function certificatePage(digest) {
       class: 'search',
       onsubmit: (ev) => {
         ev.preventDefault();
-        const d = digestInput.value.trim().toLowerCase();
-        if (d) check(d);
+        const v = digestInput.value.trim();
+        if (!v) return;
+        if (/^[0-9a-fA-F]{64}$/.test(v)) {
+          check(v.toLowerCase());
+          return;
+        }
+        // A certificate number: find its digest(s), then check (and prove) each.
+        out.replaceChildren(loading());
+        call('lx_findCertificates', [v])
+          .then((hits) => {
+            if (hits.length === 1) {
+              digestInput.value = hits[0].digest;
+              return check(hits[0].digest);
+            }
+            if (!hits.length) {
+              out.replaceChildren(h('p', { class: 'cert-answer off', id: 'cert-answer', 'data-on-ledger': 'false' }, t('cert_number_none', v)));
+              return undefined;
+            }
+            out.replaceChildren(
+              h('p', {}, t('cert_number_many', hits.length)),
+              h('ul', { class: 'hits' }, hits.map((x) => h('li', {}, h('a', { href: `#/certificate/${x.digest}` }, `${x.number} · ${x.instrument.category} ${x.instrument.serial} · ${date(x.date)}`)))),
+            );
+            return undefined;
+          })
+          .catch((e) => out.replaceChildren(errorBox(e)));
       },
     },
     h('label', { for: 'cert-file' }, t('cert_file')),
     fileInput,
     drop,
     fileNote,
-    h('label', { for: 'digest' }, t('cert_digest')),
+    h('label', { for: 'digest' }, t('cert_digest_or_number')),
     h('div', { class: 'row' }, digestInput, h('button', { type: 'submit' }, t('cert_check'))),
   );
   show(h('h1', {}, t('certificate')), h('p', {}, t('cert_intro')), form, out);

@@ -78,11 +78,14 @@ const zh = {
   mode: '检定方式',
   last_verification: '最近一次检定',
   certificate: '检定证书',
-  cert_intro: '选择或拖入证书文件（在您的浏览器中计算摘要，文件不会上传），或粘贴证书摘要。',
+  cert_intro: '选择或拖入证书文件（在您的浏览器中计算摘要，文件不会上传），或输入证书摘要或编号。',
   cert_file: '证书文件',
   cert_drop: '把证书文件拖到这里',
   cert_digest: '证书摘要（64 位十六进制）',
   cert_check: '核验',
+  cert_digest_or_number: '或输入证书摘要（64 位十六进制）或证书编号',
+  cert_number_none: '账本上没有编号为“{0}”的检定证书。',
+  cert_number_many: '有 {0} 份证书使用这个编号，请选择：',
   cert_digest_of: '文件摘要：{0}',
   cert_on: '该证书已记录在账本上。',
   cert_off: '账本上没有摘要为此值的检定证书。',
@@ -131,6 +134,18 @@ const zh = {
     random_draw_request: '随机抽查申请',
     governance_proposal: '治理提案',
     governance_approval: '治理批准',
+  },
+  enums: {
+    market_stall: '集贸市场', fuel_station: '加油站', restaurant: '餐饮', shop: '商店', optical_shop: '眼镜店',
+    hospital: '医疗机构', utility: '水电气供应', other: '其他',
+    trade_settlement: '贸易结算', safety: '安全防护', health: '医疗卫生', environment: '环境监测',
+    compliant: '合格', rectification_ordered: '责令整改', case_opened: '立案查处',
+    minor: '轻微', general: '一般', serious: '严重',
+    periodic: '周期检定', first_only_scrap_on_failure: '首次检定，失准报废', fixed_service_life: '限期使用',
+    unverified: '未检定', overdue: '超期未检', failed: '检定不合格', accuracy_damaged: '破坏准确度',
+    forged_data: '伪造数据', cheating_device: '作弊装置', short_weight_prepackaged: '定量包装商品短缺',
+    false_certificate: '虚假证书',
+    grade: '信用等级', instruments: '器具状态',
   },
   statuses: {
     registered: '已备案，未检定',
@@ -216,11 +231,14 @@ const en = {
   mode: 'Verification mode',
   last_verification: 'Last verification',
   certificate: 'Verification certificate',
-  cert_intro: 'Choose or drop the certificate file (its digest is computed in your browser; nothing is uploaded), or paste its digest.',
+  cert_intro: 'Choose or drop the certificate file (its digest is computed in your browser; nothing is uploaded), or enter its digest or number.',
   cert_file: 'Certificate file',
   cert_drop: 'Drop the certificate file here',
   cert_digest: 'Certificate digest (64 hex digits)',
   cert_check: 'Check',
+  cert_digest_or_number: 'Or enter the certificate digest (64 hex digits) or its number',
+  cert_number_none: 'No verification certificate numbered “{0}” is on the ledger.',
+  cert_number_many: '{0} certificates carry this number; choose one:',
   cert_digest_of: 'File digest: {0}',
   cert_on: 'This certificate is on the ledger.',
   cert_off: 'No verification certificate with this digest is on the ledger.',
@@ -270,6 +288,18 @@ const en = {
     governance_proposal: 'Governance proposal',
     governance_approval: 'Governance approval',
   },
+  enums: {
+    market_stall: 'market stall', fuel_station: 'fuel station', restaurant: 'restaurant', shop: 'shop', optical_shop: 'optician',
+    hospital: 'hospital', utility: 'utility', other: 'other',
+    trade_settlement: 'trade settlement', safety: 'safety', health: 'health', environment: 'environment',
+    compliant: 'compliant', rectification_ordered: 'rectification ordered', case_opened: 'case opened',
+    minor: 'minor', general: 'general', serious: 'serious',
+    periodic: 'periodic verification', first_only_scrap_on_failure: 'first verification only, scrapped on failure', fixed_service_life: 'fixed service life',
+    unverified: 'not verified', overdue: 'overdue', failed: 'failed verification', accuracy_damaged: 'accuracy tampered with',
+    forged_data: 'forged data', cheating_device: 'cheating device', short_weight_prepackaged: 'short-weight prepackaged goods',
+    false_certificate: 'false certificate',
+    grade: 'the grade', instruments: 'instrument statuses',
+  },
   statuses: {
     registered: 'registered, not yet verified',
     verified: 'verified',
@@ -315,6 +345,11 @@ export function t(key, ...args) {
 /** A record kind's name for people. */
 export function kindName(kind) {
   return LANGS[lang].kinds[kind] ?? kind;
+}
+
+/** A record field's enum value (sector, outcome, severity, …) for people; unknown ones as they are. */
+export function enumName(v) {
+  return typeof v === 'string' ? LANGS[lang].enums[v] ?? v : v;
 }
 
 /** An instrument status's name for people. */

@@ -15,9 +15,9 @@ use jsonrpsee::core::{RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
 
 use crate::dto::{
-    AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo,
-    EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef, OperatorHit,
-    OperatorInfo, Submitted, TxInfo,
+    AccountInfo, CertificateHit, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof,
+    DrawInfo, EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef,
+    OperatorHit, OperatorInfo, Submitted, TxInfo,
 };
 
 /// Liangxin's JSON-RPC API, namespace `lx`.
@@ -114,6 +114,13 @@ pub trait LxApi {
         query: String,
         limit: Option<u32>,
     ) -> RpcResult<Vec<OperatorHit>>;
+
+    /// `lx_findCertificates(number)`: the certificates on the ledger with this certificate
+    /// number (exact, after trimming; at most
+    /// [`MAX_SEARCH_RESULTS`](crate::dto::MAX_SEARCH_RESULTS)). A finding aid, not proven:
+    /// check each with `lx_certificate(digest)`, whose answer is.
+    #[method(name = "findCertificates")]
+    async fn find_certificates(&self, number: String) -> RpcResult<Vec<CertificateHit>>;
 
     /// `lx_subscribeCheckpoints()`: every new final checkpoint (unsubscribe:
     /// `lx_unsubscribeCheckpoints`). A subscriber too slow to keep up is closed with an error

@@ -19,9 +19,9 @@ use liangxin_types::{Hash, PublicKey, Uscc};
 use tokio::sync::broadcast;
 
 use crate::dto::{
-    AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo, EntryInfo,
-    Finalized, InclusionProof, InstrumentInfo, OperatorHit, OperatorInfo, Submitted, TxInfo,
-    TxSubmission,
+    AccountInfo, CertificateHit, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof,
+    DrawInfo, EntryInfo, Finalized, InclusionProof, InstrumentInfo, OperatorHit, OperatorInfo,
+    Submitted, TxInfo, TxSubmission,
 };
 use crate::error::RpcError;
 
@@ -127,6 +127,22 @@ pub trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<OperatorHit>, RpcError>> + Send {
         let _ = (query, limit);
         async { Err(RpcError::not_found("this node does not search operators")) }
+    }
+
+    /// `lx_findCertificates`: at most `limit` certificates whose number is `number`
+    /// (non-empty, trimmed, at most [`MAX_SEARCH_QUERY`](crate::dto::MAX_SEARCH_QUERY)
+    /// bytes: already checked). The default answers that this backend does not search.
+    fn find_certificates(
+        &self,
+        number: String,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<CertificateHit>, RpcError>> + Send {
+        let _ = (number, limit);
+        async {
+            Err(RpcError::not_found(
+                "this node does not search certificates",
+            ))
+        }
     }
 
     /// `lx_draw`: [`RpcError::NotFound`] when no draw request has this tx id.

@@ -36,6 +36,22 @@ pub const MAX_SEARCH_RESULTS: u32 = 50;
 /// The longest `lx_searchOperators` query, in bytes.
 pub const MAX_SEARCH_QUERY: usize = 128;
 
+/// One `lx_findCertificates` hit: a certificate whose number is the one asked about;
+/// `lx_certificate(digest)` proves it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateHit {
+    /// The certificate document's digest (the key `lx_certificate` takes).
+    pub digest: Hash,
+    /// Its number.
+    pub number: String,
+    /// The instrument it certifies.
+    pub instrument: InstrumentId,
+    /// The issuing institution's authorisation number.
+    pub institution: String,
+    /// Date verified.
+    pub date: Time,
+}
+
 /// One `lx_searchOperators` hit: enough to pick the operator; `lx_operator` proves the rest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorHit {

@@ -17,10 +17,11 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::api::LxApiServer;
 use crate::backend::Backend;
 use crate::dto::{
-    AccountInfo, CertificateInfo, ChainInfo, CheckedFilter, CheckpointInfo, ConsistencyProof,
-    DrawInfo, EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef,
-    MAX_ENTRIES_PER_CALL, MAX_SEARCH_QUERY, MAX_SEARCH_RESULTS, MAX_WAIT_MS, OperatorHit,
-    OperatorInfo, Submitted, TxInfo, TxSubmission, parse_hash, parse_public_key, parse_uscc,
+    AccountInfo, CertificateHit, CertificateInfo, ChainInfo, CheckedFilter, CheckpointInfo,
+    ConsistencyProof, DrawInfo, EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo,
+    InstrumentRef, MAX_ENTRIES_PER_CALL, MAX_SEARCH_QUERY, MAX_SEARCH_RESULTS, MAX_WAIT_MS,
+    OperatorHit, OperatorInfo, Submitted, TxInfo, TxSubmission, parse_hash, parse_public_key,
+    parse_uscc,
 };
 use crate::error::RpcError;
 use crate::portal::{Portal, PortalLayer};
@@ -176,6 +177,27 @@ where
     }
 }
 
+/// A search string: trimmed, non-empty, at most [`MAX_SEARCH_QUERY`] bytes, no control
+/// characters.
+fn search_query(raw: &str, what: &str) -> Result<String, RpcError> {
+    let q = raw.trim();
+    if q.is_empty() {
+        return Err(RpcError::bad_request(format!("{what} is empty")));
+    }
+    if q.len() > MAX_SEARCH_QUERY {
+        return Err(RpcError::bad_request(format!(
+            "{what} is {} bytes, above the limit of {MAX_SEARCH_QUERY}",
+            q.len()
+        )));
+    }
+    if q.chars().any(char::is_control) {
+        return Err(RpcError::bad_request(format!(
+            "{what} contains a control character"
+        )));
+    }
+    Ok(q.to_string())
+}
+
 /// `Result<T, RpcError>` to the wire's `RpcResult<T>`.
 fn wire<T>(r: Result<T, RpcError>) -> RpcResult<T> {
     r.map_err(Into::into)
@@ -307,20 +329,7 @@ impl<B: Backend> LxApiServer for RpcImpl<B> {
         query: String,
         limit: Option<u32>,
     ) -> RpcResult<Vec<OperatorHit>> {
-        let q = query.trim();
-        if q.is_empty() {
-            return Err(RpcError::bad_request("query is empty").into());
-        }
-        if q.len() > MAX_SEARCH_QUERY {
-            return Err(RpcError::bad_request(format!(
-                "query is {} bytes, above the limit of {MAX_SEARCH_QUERY}",
-                q.len()
-            ))
-            .into());
-        }
-        if q.chars().any(char::is_control) {
-            return Err(RpcError::bad_request("query contains a control character").into());
-        }
+        let q = search_query(&query, "query")?;
         let limit = limit.unwrap_or(MAX_SEARCH_RESULTS);
         if limit == 0 || limit > MAX_SEARCH_RESULTS {
             return Err(RpcError::bad_request(format!(
@@ -328,9 +337,14 @@ impl<B: Backend> LxApiServer for RpcImpl<B> {
             ))
             .into());
         }
+        wire(self.backend.search_operators(q, limit as usize).await)
+    }
+
+    async fn find_certificates(&self, number: String) -> RpcResult<Vec<CertificateHit>> {
+        let q = search_query(&number, "number")?;
         wire(
             self.backend
-                .search_operators(q.to_string(), limit as usize)
+                .find_certificates(q, MAX_SEARCH_RESULTS as usize)
                 .await,
         )
     }
