@@ -592,13 +592,15 @@ function renderFrame() {
   pinnedLine();
 }
 
-let trustLine = '';
+let pinned = null;
 function pinnedLine() {
-  document.getElementById('footer').replaceChildren(h('p', { class: 'muted', id: 'pinned' }, trustLine));
+  const line = pinned ? t('pinned', pinned.validators.map((v) => v.name).join(', '), pinned.quorum, pinned.chain_id) : '';
+  document.getElementById('footer').replaceChildren(h('p', { class: 'muted', id: 'pinned' }, line));
 }
 
-export function setTrustLine(trust) {
-  trustLine = t('pinned', trust.validators.map((v) => v.name).join(', '), trust.quorum, trust.chain_id);
+/** Shows the pinned validator set in the footer (in the current language). */
+function setTrustLine(trust) {
+  pinned = trust;
   pinnedLine();
 }
 

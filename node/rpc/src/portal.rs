@@ -277,3 +277,100 @@ where
         Box::pin(async move { fut.await.map_err(Into::into) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+    use std::io::Read;
+
+    fn trust() -> PortalTrust {
+        PortalTrust {
+            chain_id: "liangxin-test-0011223344556677".into(),
+            genesis_hash: "00".repeat(32),
+            validators: vec![PortalValidator {
+                name: "regulator-1".into(),
+                public_key: "11".repeat(32),
+            }],
+            quorum: 1,
+        }
+    }
+
+    fn req(method: Method, path: &str, headers: &[(&str, &str)]) -> HttpRequest<()> {
+        let mut b = hyper::Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap()
+    }
+
+    async fn body(r: HttpResponse) -> Vec<u8> {
+        r.into_body().collect().await.unwrap().to_bytes().to_vec()
+    }
+
+    #[tokio::test]
+    async fn serves_the_page_and_leaves_everything_else_to_json_rpc() {
+        let p = Portal::new(&trust());
+        // `GET /` goes to the page; a WebSocket handshake and every POST go on to JSON-RPC.
+        let r = p.answer(&req(Method::GET, "/", &[])).unwrap();
+        assert_eq!(r.status(), StatusCode::FOUND);
+        assert_eq!(r.headers()[header::LOCATION], "/portal/");
+        assert!(
+            p.answer(&req(Method::GET, "/", &[("upgrade", "websocket")]))
+                .is_none()
+        );
+        assert!(p.answer(&req(Method::POST, "/", &[])).is_none());
+        assert!(p.answer(&req(Method::POST, "/portal/", &[])).is_none());
+        assert!(p.answer(&req(Method::GET, "/metrics", &[])).is_none());
+
+        let r = p.answer(&req(Method::GET, "/portal/", &[])).unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            r.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(r.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        let html = body(r).await;
+        assert_eq!(html, include_bytes!("../../portal/dist/index.html"));
+
+        // gzip when accepted, and it decompresses to the same bytes.
+        let r = p
+            .answer(&req(
+                Method::GET,
+                "/portal/app.js",
+                &[("accept-encoding", "br, gzip")],
+            ))
+            .unwrap();
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+        let gz = body(r).await;
+        let mut js = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut js)
+            .unwrap();
+        assert_eq!(js, include_bytes!("../../portal/dist/app.js"));
+
+        // HEAD: headers only.
+        let r = p
+            .answer(&req(Method::HEAD, "/portal/app.css", &[]))
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(body(r).await.is_empty());
+
+        let r = p.answer(&req(Method::GET, "/portal/nope.js", &[])).unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        let r = p
+            .answer(&req(Method::GET, "/portal/trust.json", &[]))
+            .unwrap();
+        let t: PortalTrust = serde_json::from_slice(&body(r).await).unwrap();
+        assert_eq!(t, trust());
+    }
+
+    #[test]
+    fn page_weight_is_within_its_budget() {
+        let n = Portal::new(&trust()).compressed_script_and_style();
+        assert!(n > 0 && n <= 200 * 1024, "{n} bytes gzipped");
+    }
+}

@@ -275,6 +275,31 @@ async fn bad_params_get_clear_errors_and_the_server_stays_up() {
         assert_eq!(e.code(), codes::BAD_REQUEST, "{e:?}");
     }
 
+    // Searches: empty, too long, control characters, limits out of range.
+    let long = "名".repeat(43);
+    for (q, limit, needle) in [
+        ("", None, "query is empty"),
+        ("   ", None, "query is empty"),
+        (long.as_str(), None, "above the limit of 128"),
+        ("a\u{7}b", None, "control character"),
+        ("加油站", Some(0), "outside 1..=50"),
+        ("加油站", Some(51), "outside 1..=50"),
+    ] {
+        let e = error_of(c.search_operators(q.to_string(), limit)).await;
+        assert_eq!(e.code(), codes::BAD_REQUEST, "{q:?}: {e:?}");
+        assert!(e.to_string().contains(needle), "{needle:?} not in {e}");
+    }
+    for (q, needle) in [
+        ("", "number is empty"),
+        ("\n", "number is empty"),
+        (long.as_str(), "above the limit"),
+    ] {
+        let e = error_of(c.find_certificates(q.to_string())).await;
+        assert_eq!(e.code(), codes::BAD_REQUEST, "{q:?}: {e:?}");
+        assert!(e.to_string().contains(needle), "{needle:?} not in {e}");
+    }
+    still_up(&c).await;
+
     // A USCC with a wrong check character: the message names the expected one.
     let wrong = format!("{}0", &STATION[..17]);
     let e = error_of(c.operator(wrong)).await;
