@@ -200,6 +200,45 @@ pub mod keys {
     pub fn instrument_entries(id: &InstrumentId) -> Vec<u8> {
         key(Table::NodeIndex, &[b"in", &instrument_key(id)])
     }
+    /// `node-index/` the validator set ([`ValidatorSetRow`]).
+    pub fn validators() -> Vec<u8> {
+        key(Table::NodeIndex, &[b"validators"])
+    }
+}
+
+/// The validator set, as the node keeps it in the authenticated state (`node-index/validators`,
+/// written at genesis and by every block that changes it): the regulators that run validators
+/// and are not removed, in name order. A light client that trusts the set before a block
+/// learns the set after it from a proof of this row under that block's state root.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidatorSetRow {
+    /// The validators.
+    pub validators: Vec<ValidatorEntry>,
+}
+
+/// One validator of a [`ValidatorSetRow`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidatorEntry {
+    /// Its checkpoint-signing name.
+    pub name: ShortText,
+    /// Its key.
+    pub key: KeyBytes,
+}
+
+impl ValidatorSetRow {
+    /// The set the regulator rows of `s` say.
+    pub fn of(s: &impl State) -> Result<Self, StateError> {
+        Ok(ValidatorSetRow {
+            validators: tables::regulators(s)?
+                .into_iter()
+                .filter(|r| r.validator && !r.removed)
+                .map(|r| ValidatorEntry {
+                    name: r.name,
+                    key: r.key,
+                })
+                .collect(),
+        })
+    }
 }
 
 /// A running commitment to a subject's log entries, in log order: how many, and a hash chain

@@ -14,7 +14,8 @@ use liangxin_contracts::model::*;
 use liangxin_contracts::records::{Exclusion, InstrumentRegistration, RandomDrawRequest};
 use liangxin_contracts::store::{
     CertificateEntry, DrawResult, EntryChain, InstrumentState, OperatorProfile, OperatorState,
-    PendingDraw, RetirementSummary, VerificationSummary, decode, encode, keys,
+    PendingDraw, RetirementSummary, ValidatorEntry, ValidatorSetRow, VerificationSummary, decode,
+    encode, keys,
 };
 use liangxin_contracts::testkit::{START, instrument_state, text};
 use liangxin_types::encoding::BoundedVec;
@@ -396,6 +397,7 @@ fn keys_vectors() -> Vec<Value> {
         k("certificate", json!(digest), keys::certificate(&digest)),
         k("draw", json!(tx), keys::draw(&tx)),
         k("pending_draw", json!(tx), keys::pending_draw(&tx)),
+        k("validators", json!(null), keys::validators()),
     ]
 }
 
@@ -409,6 +411,16 @@ fn state_vectors_match() {
     rows.extend(certificates());
     let (draw_rows, seeds) = draws();
     rows.extend(draw_rows);
+    let set = ValidatorSetRow {
+        validators: ["fujian-amr", "fuzhou-amr", "xiamen-amr", "zhangzhou-amr"]
+            .iter()
+            .map(|name| ValidatorEntry {
+                name: text(name),
+                key: SigningKey::dev(name).public_key().into(),
+            })
+            .collect(),
+    };
+    rows.push(row("validators", "a set of four validators", &set));
     let doc = json!({
         "format": "liangxin state rows (BCS as stored, serde_json view), state keys, entry \
                    chains and draw seeds; see docs/rpc.md (state proofs) and contracts/src/store.rs",
@@ -456,6 +468,7 @@ fn stored_rows_decode_by_themselves() {
             "certificate" => check::<CertificateEntry>(c),
             "draw" => check::<DrawResult>(c),
             "pending_draw" => check::<PendingDraw>(c),
+            "validators" => check::<ValidatorSetRow>(c),
             other => panic!("unknown row {other}"),
         }
         n += 1;

@@ -12,7 +12,7 @@ use liangxin_rpc::dto::{
     AccountInfo, CertificateHit, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof,
     DrawInfo, DrawResolution, EntryInfo, Finalized, InclusionProof, InstrumentInfo,
     InstrumentInfoBrief, OperatorHit, OperatorInfo, ProvenRow, StateProofSet, Submitted, TxInfo,
-    TxStatus, TxSubmission, ValidatorInfo,
+    TxStatus, TxSubmission, ValidatorInfo, ValidatorSetChange, ValidatorSets,
 };
 use liangxin_storage::{MAX_READ_ROWS, Store};
 use liangxin_types::checkpoint::SignedCheckpoint;
@@ -21,7 +21,7 @@ use liangxin_types::{Canonical, Hash, PublicKey, SignedTx, Uscc};
 use tokio::sync::broadcast;
 
 use crate::engine::Engine;
-use crate::exec::{ReadState, Tip, TreeReader, block_seed};
+use crate::exec::{ReadState, Tip, TreeReader, ValidatorSetProof, block_seed};
 
 /// The node's RPC backend.
 pub struct NodeBackend<S: Store> {
@@ -544,6 +544,52 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
         })
         .await
         .map_err(internal)?
+    }
+
+    async fn validator_sets(&self) -> Result<ValidatorSets, RpcError> {
+        let _timer = self.timer();
+        let checkpoint = Self::checkpoint_info(&self.engine.read())?;
+        let mut changes = Vec::new();
+        for (height, bytes) in self.store().validator_set_changes().map_err(internal)? {
+            let stored: ValidatorSetProof = serde_json::from_slice(&bytes).map_err(internal)?;
+            let value = hex::decode(&stored.value).map_err(internal)?;
+            let row: store::ValidatorSetRow = store::decode(&value).map_err(internal)?;
+            let note = self
+                .store()
+                .checkpoint(Some(height))
+                .map_err(internal)?
+                .ok_or_else(|| RpcError::Internal(format!("no checkpoint at height {height}")))?;
+            let signed = SignedCheckpoint::parse_note(&note).map_err(internal)?;
+            let validators = row
+                .validators
+                .iter()
+                .map(|v| {
+                    Ok(ValidatorInfo {
+                        name: v.name.to_string(),
+                        public_key: v.key.to_public_key().map_err(internal)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, RpcError>>()?;
+            changes.push(ValidatorSetChange {
+                height,
+                validators,
+                state_proof: StateProofSet {
+                    state_root: signed.checkpoint().state_root,
+                    rows: vec![ProvenRow {
+                        row: "validators".into(),
+                        key: hex::encode(keys::validators()),
+                        value: Some(stored.value),
+                        proof: stored.proof,
+                    }],
+                }
+                .to_value(),
+                checkpoint: CheckpointInfo::from_signed(&signed).map_err(internal)?,
+            });
+        }
+        Ok(ValidatorSets {
+            changes,
+            checkpoint,
+        })
     }
 
     async fn draw(&self, id: Hash) -> Result<DrawInfo, RpcError> {

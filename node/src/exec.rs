@@ -271,6 +271,44 @@ impl NodeCache {
     }
 }
 
+/// Rewrites the validator-set row (`node-index/validators`, [`store::ValidatorSetRow`]) when
+/// the block wrote a regulator row and the set it gives differs from the row. True when the row
+/// changed: the block changes the validator set.
+fn update_validator_row<S: State + ?Sized>(state: &mut Overlay<'_, S>) -> Result<bool, NodeError> {
+    let prefix = store::key(store::Table::Regulator, &[]);
+    let touched = state
+        .writes()
+        .range(prefix.clone()..)
+        .next()
+        .is_some_and(|(k, _)| k.starts_with(&prefix));
+    if !touched {
+        return Ok(false);
+    }
+    write_validator_row(state)
+}
+
+/// Writes the validator-set row from the regulator rows, if it differs; true when it did.
+fn write_validator_row(state: &mut impl State) -> Result<bool, NodeError> {
+    let bytes = encode(&store::ValidatorSetRow::of(state)?)?;
+    let key = keys::validators();
+    if state.get(&key)?.as_deref() == Some(&bytes[..]) {
+        return Ok(false);
+    }
+    state.put(&key, bytes)?;
+    Ok(true)
+}
+
+/// What the node stores for a block that changed the validator set (the `validator_sets`
+/// table): the new set row and its proof under the block's state root, made while the tree
+/// still has that version. JSON: `{"value": hex, "proof": StateProof}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ValidatorSetProof {
+    /// The row's BCS bytes, hex.
+    pub value: String,
+    /// Its proof under the block's state root.
+    pub proof: liangxin_state::StateProof,
+}
+
 /// Extends the entry chains ([`EntryChain`]) of the operators and instruments that the
 /// block's accepted records touched, in log order, as state writes of the block.
 fn extend_entry_chains(state: &mut impl State, outcomes: &[TxOutcome]) -> Result<(), NodeError> {
@@ -366,6 +404,7 @@ pub fn build_genesis<S: Store + ?Sized>(
         ExecError::Rejected(r) => NodeError::Genesis(r.to_string()),
         ExecError::State(e) => NodeError::State(e),
     })?;
+    write_validator_row(&mut state)?;
     let writes = state.into_writes();
     let tree = liangxin_state::apply(&TreeReader::new(store, None), 0, &writes)?;
     let state_root = tree.root;
@@ -597,6 +636,7 @@ pub fn execute_block<S: Store + ?Sized>(
         });
     }
     extend_entry_chains(&mut state, &outcomes)?;
+    let set_changed = update_validator_row(&mut state)?;
     let writes = state.into_writes();
     let tree = liangxin_state::apply_keeping(
         &TreeReader::new(store, cache).with_layers(layers),
@@ -610,6 +650,24 @@ pub fn execute_block<S: Store + ?Sized>(
         tree: tree.puts.iter().cloned().collect(),
     });
     let state_root = tree.root;
+    let set_proof = if set_changed {
+        let mut with = layers.to_vec();
+        with.push(Arc::clone(&pending));
+        let reader = TreeReader::new(store, cache).with_layers(&with);
+        let (value, proof) = liangxin_state::prove(&reader, height, &keys::validators())?;
+        let value = value.ok_or_else(|| {
+            NodeError::Corrupt("the validator-set row just written has no proof".into())
+        })?;
+        Some(
+            serde_json::to_vec(&ValidatorSetProof {
+                value: hex::encode(value),
+                proof,
+            })
+            .map_err(|e| NodeError::Corrupt(e.to_string()))?,
+        )
+    } else {
+        None
+    };
     let body_txs = leaves
         .iter()
         .map(|t| BoundedBytes::new(t.bytes.clone()))
@@ -668,6 +726,9 @@ pub fn execute_block<S: Store + ?Sized>(
         .tiles(log.take_dirty_tiles())
         .state_writes(writes)
         .state_tree(tree.puts, tree.deletes);
+    if let Some(p) = set_proof {
+        write.validator_set_change(p);
+    }
     let tip = Tip {
         chain_id: tip.chain_id.clone(),
         height,

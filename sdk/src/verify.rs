@@ -417,6 +417,65 @@ fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_string()).collect()
 }
 
+/// Follows the validator set from `genesis` (the set a client pins) through an
+/// `lx_validatorSets` answer: each change's checkpoint must be signed by a quorum of the set
+/// before it, and its proof of the `validators` row must verify under that checkpoint's state
+/// root and list exactly the validators the change names. Returns the sets in force, oldest
+/// first, each with the first height it signs (genesis: 1).
+pub fn follow_validator_sets(
+    genesis: &ValidatorSet,
+    answer: &liangxin_rpc::dto::ValidatorSets,
+) -> Result<Vec<(u64, ValidatorSet)>, VerifyError> {
+    let mut sets = vec![(1, genesis.clone())];
+    let mut last = 0;
+    for change in &answer.changes {
+        let h = change.height;
+        let what = format!("validator-set change at height {h}");
+        if h <= last {
+            return Err(VerifyError::State(format!("{what}: heights must increase")));
+        }
+        last = h;
+        let current = &sets[sets.len() - 1].1;
+        let cp = verify_note(current, &change.checkpoint.note).map_err(|e| {
+            VerifyError::Checkpoint(format!("{what}: not signed by the set before it: {e}"))
+        })?;
+        if cp.checkpoint.height != h {
+            return Err(VerifyError::Checkpoint(format!(
+                "{what}: the checkpoint is of height {}",
+                cp.checkpoint.height
+            )));
+        }
+        let rows = proven_rows(&change.state_proof, &cp.checkpoint.state_root)
+            .map_err(|e| VerifyError::State(format!("{what}: {e}")))?
+            .ok_or_else(|| VerifyError::State(format!("{what}: no state proof")))?;
+        let row: liangxin_contracts::store::ValidatorSetRow =
+            row(&rows, "validators", &keys::validators())?
+                .ok_or_else(|| VerifyError::State(format!("{what}: the set row is absent")))?;
+        let mut validators = Vec::with_capacity(row.validators.len());
+        for v in &row.validators {
+            let key = v
+                .key
+                .to_public_key()
+                .map_err(|e| VerifyError::State(format!("{what}: {e}")))?;
+            validators.push((v.name.to_string(), key));
+        }
+        let listed: Vec<(String, PublicKey)> = change
+            .validators
+            .iter()
+            .map(|v| (v.name.clone(), v.public_key))
+            .collect();
+        if listed != validators {
+            return Err(VerifyError::State(format!(
+                "{what}: the validators listed are not the proven ones"
+            )));
+        }
+        let quorum = bft_quorum(validators.len());
+        let next = ValidatorSet::new(current.chain_id().clone(), validators, quorum)?;
+        sets.push((h + 1, next));
+    }
+    Ok(sets)
+}
+
 /// Checks `lx_operator`'s state proof against the verified checkpoint: the profile is the
 /// proven `operator` row, and the entries (in order) make the proven entry chain, so none is
 /// missing. The grade and the instruments are not covered.

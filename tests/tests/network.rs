@@ -426,6 +426,75 @@ async fn a_validator_added_by_governance_signs_from_its_effective_height() {
             .is_ok_and(|who| who.iter().any(|w| validators[*w].0 == "regulator-5"))
     })
     .await;
+    // Every node can prove the change to a client that pins only the genesis validators: the
+    // checkpoint of the changing block, signed by the old set, and the new set under its state
+    // root. Checked by the portal's JavaScript (the browser's code), against every node.
+    let genesis_set: Vec<serde_json::Value> = net
+        .genesis
+        .validators()
+        .iter()
+        .map(|(name, key)| serde_json::json!({"name": name, "public_key": key.to_string()}))
+        .collect();
+    let pinned = dir.path().join("pinned.json");
+    std::fs::write(
+        &pinned,
+        serde_json::json!({"chainId": chain.as_str(), "validators": genesis_set, "quorum": 3})
+            .to_string(),
+    )
+    .unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    for i in 0..5 {
+        use liangxin_rpc::LxApiClient;
+        let sets = Client::new(&net.rpc(i))
+            .unwrap()
+            .rpc()
+            .validator_sets()
+            .await
+            .unwrap();
+        assert_eq!(sets.changes.len(), 1, "node {i}: {sets:?}");
+        let change = &sets.changes[0];
+        assert_eq!(change.height, effective, "node {i}");
+        assert_eq!(change.validators.len(), 5, "node {i}");
+        let note = SignedCheckpoint::parse_note(&change.checkpoint.note).unwrap();
+        let old: Vec<_> = net.genesis.validators();
+        assert!(
+            note.verify(&old, 3).is_ok(),
+            "node {i}: signed by the genesis set"
+        );
+        // The SDK follows it the same way.
+        let genesis_set = liangxin_sdk::verify::ValidatorSet::from_genesis(&net.genesis).unwrap();
+        let followed = liangxin_sdk::verify::follow_validator_sets(&genesis_set, &sets).unwrap();
+        assert_eq!(followed.len(), 2, "node {i}");
+        assert_eq!(followed[1].0, effective + 1, "node {i}");
+        assert_eq!(followed[1].1.validators().len(), 5, "node {i}");
+        assert_eq!(followed[1].1.quorum(), 4, "node {i}");
+        let answer = dir.path().join(format!("validator-sets-{i}.json"));
+        std::fs::write(&answer, serde_json::to_vec(&sets).unwrap()).unwrap();
+        let out = std::process::Command::new("node")
+            .arg(repo.join("tests/portal/follow.mjs"))
+            .arg(&answer)
+            .arg(&pinned)
+            .output()
+            .expect("node runs");
+        assert!(
+            out.status.success(),
+            "node {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let followed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(followed[1]["from"], effective + 1, "node {i}: {followed}");
+        assert_eq!(followed[1]["quorum"], 4, "node {i}: {followed}");
+        assert!(
+            followed[1]["names"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n == "regulator-5"),
+            "node {i}: {followed}"
+        );
+    }
     // Every node holds the same checkpoints.
     let top = height(&net, 4).await;
     for h in 1..=top {

@@ -594,7 +594,11 @@ function renderFrame() {
 
 let pinned = null;
 function pinnedLine() {
-  const line = pinned ? t('pinned', pinned.validators.map((v) => v.name).join(', '), pinned.quorum, pinned.chain_id) : '';
+  const cur = pinned?.current;
+  const line = pinned
+    ? t('pinned', pinned.validators.map((v) => v.name).join(', '), pinned.quorum, pinned.chain_id) +
+      (pinned.changes ? ` ${t('followed', pinned.changes, cur.validators.map((v) => v.name).join(', '), cur.quorum)}` : '')
+    : '';
   document.getElementById('footer').replaceChildren(h('p', { class: 'muted', id: 'pinned' }, line));
 }
 

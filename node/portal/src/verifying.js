@@ -13,6 +13,7 @@ import { fromHex } from './lib/hex.js';
 import { preverify } from './lib/ed25519.js';
 import { decodeSignedTx } from './lib/tx.js';
 import { usccProblem, usccCheckChar } from './lib/schema.js';
+import { followValidatorSets, setAt } from './lib/validators.js';
 import {
   verifyEntries,
   verifyOperatorAnswer,
@@ -24,14 +25,46 @@ import {
 
 let trust = null;
 
-/** Loads the pinned validator set once: `{chain_id, genesis_hash, validators, quorum}`. */
+/**
+ * Loads the pinned validator set once (`trust.json`: `{chain_id, genesis_hash, validators,
+ * quorum}`, the genesis set), then follows it to today's through `lx_validatorSets`: each
+ * change is signed by the set before it and proven under that block's state root. `sets` is
+ * `[{from, trust}]`; `followError` says why following failed (every verdict then fails).
+ */
 export async function loadTrust() {
   if (trust) return trust;
   const r = await fetch('trust.json', { cache: 'no-cache' });
   if (!r.ok) throw new Error(`trust.json: HTTP ${r.status}`);
   const t = await r.json();
-  trust = { ...t, chainId: t.chain_id };
+  const pinned = { chainId: t.chain_id, validators: t.validators, quorum: t.quorum };
+  let sets = [{ from: 1, trust: pinned }];
+  let followError = null;
+  let changes = 0;
+  try {
+    const answer = await call('lx_validatorSets', []);
+    sets = followValidatorSets(pinned, answer);
+    changes = answer.changes.length;
+  } catch (e) {
+    followError = `the validator set could not be followed from genesis: ${e?.message ?? e}`;
+  }
+  const current = sets[sets.length - 1].trust;
+  trust = { ...t, chainId: t.chain_id, pinned, sets, changes, followError, current };
   return trust;
+}
+
+/** The set that signs checkpoints of `height`. */
+function trustAt(t, height) {
+  return setAt(t.sets, Number.isSafeInteger(height) ? height : Number.MAX_SAFE_INTEGER);
+}
+
+/** Puts the outcome of following the set first among the checks (a failure fails the report). */
+function followCheck(t, report) {
+  if (t.followError) {
+    report.checks.unshift({ what: 'validator set', ok: false, detail: t.followError });
+    report.ok = false;
+  } else if (t.changes) {
+    report.checks.unshift({ what: 'validator set', ok: true, detail: `followed from the genesis validators through ${t.changes} proven change(s)` });
+  }
 }
 
 /**
@@ -144,7 +177,8 @@ async function run(answer, entries, verify) {
     proofs(entries, answer?.checkpoint?.log_size ?? 0).catch(() => new Map()),
     signatures(entries),
   ]);
-  const report = await verify(answer, t, proofsFrom(fetched));
+  const report = await verify(answer, trustAt(t, answer?.checkpoint?.height), proofsFrom(fetched));
+  followCheck(t, report);
   await link(report);
   withIds(entries);
   report.ms = performance.now() - started;
@@ -186,13 +220,14 @@ export async function verifyFeed(n) {
   const report = { ok: true, checks: [], notProven: [], checkpoint: null };
   let cp;
   try {
-    cp = verifyCheckpoint(checkpoint, t);
+    cp = verifyCheckpoint(checkpoint, trustAt(t, checkpoint?.height));
     report.checkpoint = cp;
     report.checks.push({ what: 'checkpoint', ok: true, detail: `height ${cp.height}, signed by ${cp.signers.join(', ')}` });
   } catch (e) {
     report.ok = false;
-    report.checkpoint = { height: checkpoint?.height, signers: [], validators: t.validators.length, quorum: t.quorum };
+    report.checkpoint = { height: checkpoint?.height, signers: [], validators: t.current.validators.length, quorum: t.current.quorum };
     report.checks.push({ what: 'checkpoint', ok: false, detail: e?.message ?? String(e) });
+    followCheck(t, report);
     return { report, entries: [], checkpoint };
   }
   const size = cp.log_size;
@@ -204,6 +239,7 @@ export async function verifyFeed(n) {
     report.checks.push(...r.checks);
     if (!r.ok) report.ok = false;
   }
+  followCheck(t, report);
   await link(report);
   report.ms = performance.now() - started;
   return { report, entries, checkpoint };

@@ -95,7 +95,7 @@ test('every row vector decodes to its JSON view, and encodes back', () => {
     assert.throws(() => decodeStateValue(r.row, bytes.subarray(0, -1)), VerifyError);
     rows.add(r.row);
   }
-  assert.deepEqual([...rows].sort(), ['certificate', 'draw', 'instrument', 'instrument_entries', 'operator', 'operator_entries', 'pending_draw']);
+  assert.deepEqual([...rows].sort(), ['certificate', 'draw', 'instrument', 'instrument_entries', 'operator', 'operator_entries', 'pending_draw', 'validators']);
   assert.throws(() => decodeStateValue('seq', new Uint8Array(8)), /unknown state row/);
 });
 
@@ -121,8 +121,9 @@ test('state keys match store::keys', () => {
   const f = {
     operator: 'operator', operator_entries: 'operatorEntries', instrument: 'instrument',
     instrument_entries: 'instrumentEntries', certificate: 'certificate', draw: 'draw', pending_draw: 'pendingDraw',
+    validators: 'validators',
   };
-  assert.equal(vectors.keys.length, 7);
+  assert.equal(vectors.keys.length, 8);
   for (const k of vectors.keys) assert.equal(toHex(stateKeys[f[k.what]](k.input)), k.key_hex, k.what);
   assert.throws(() => stateKeys.certificate('00'), VerifyError);
   assert.throws(() => stateKeys.instrument({ owner: '91350100M000100Y43', category: '9.1' }), /serial/);

@@ -17,7 +17,7 @@ use jsonrpsee::proc_macros::rpc;
 use crate::dto::{
     AccountInfo, CertificateHit, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof,
     DrawInfo, EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef,
-    OperatorHit, OperatorInfo, Submitted, TxInfo,
+    OperatorHit, OperatorInfo, Submitted, TxInfo, ValidatorSets,
 };
 
 /// Liangxin's JSON-RPC API, namespace `lx`.
@@ -121,6 +121,11 @@ pub trait LxApi {
     /// check each with `lx_certificate(digest)`, whose answer is.
     #[method(name = "findCertificates")]
     async fn find_certificates(&self, number: String) -> RpcResult<Vec<CertificateHit>>;
+
+    /// `lx_validatorSets()`: every change of the validator set since genesis, each with the
+    /// checkpoint of the block that made it and a proof of the new set under its state root.
+    #[method(name = "validatorSets")]
+    async fn validator_sets(&self) -> RpcResult<ValidatorSets>;
 
     /// `lx_subscribeCheckpoints()`: every new final checkpoint (unsubscribe:
     /// `lx_unsubscribeCheckpoints`). A subscriber too slow to keep up is closed with an error

@@ -21,7 +21,7 @@ use tokio::sync::broadcast;
 use crate::dto::{
     AccountInfo, CertificateHit, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof,
     DrawInfo, EntryInfo, Finalized, InclusionProof, InstrumentInfo, OperatorHit, OperatorInfo,
-    Submitted, TxInfo, TxSubmission,
+    Submitted, TxInfo, TxSubmission, ValidatorSets,
 };
 use crate::error::RpcError;
 
@@ -141,6 +141,15 @@ pub trait Backend: Send + Sync + 'static {
         async {
             Err(RpcError::not_found(
                 "this node does not search certificates",
+            ))
+        }
+    }
+
+    /// `lx_validatorSets`. The default answers that this backend keeps no history.
+    fn validator_sets(&self) -> impl Future<Output = Result<ValidatorSets, RpcError>> + Send {
+        async {
+            Err(RpcError::not_found(
+                "this node keeps no validator-set history",
             ))
         }
     }

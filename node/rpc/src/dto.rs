@@ -36,6 +36,31 @@ pub const MAX_SEARCH_RESULTS: u32 = 50;
 /// The longest `lx_searchOperators` query, in bytes.
 pub const MAX_SEARCH_QUERY: usize = 128;
 
+/// `lx_validatorSets`: every change of the validator set since genesis, each proven under
+/// the checkpoint of the block that made it (signed by the set before it), so that a client
+/// that pins the genesis validators can follow the set to today's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ValidatorSets {
+    /// The changes, oldest first.
+    pub changes: Vec<ValidatorSetChange>,
+    /// The latest checkpoint, signed by the set of the last change (or genesis).
+    pub checkpoint: CheckpointInfo,
+}
+
+/// One change of the validator set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ValidatorSetChange {
+    /// The block that changed it; blocks after it are signed by the new set.
+    pub height: u64,
+    /// The new set, in name order.
+    pub validators: Vec<ValidatorInfo>,
+    /// A [`StateProofSet`] with the row `validators` (`node-index/validators`) under the
+    /// state root of `checkpoint`.
+    pub state_proof: serde_json::Value,
+    /// The checkpoint of block `height`, signed by the set before the change.
+    pub checkpoint: CheckpointInfo,
+}
+
 /// One `lx_findCertificates` hit: a certificate whose number is the one asked about;
 /// `lx_certificate(digest)` proves it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,8 +20,8 @@ use crate::dto::{
     AccountInfo, CertificateHit, CertificateInfo, ChainInfo, CheckedFilter, CheckpointInfo,
     ConsistencyProof, DrawInfo, EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo,
     InstrumentRef, MAX_ENTRIES_PER_CALL, MAX_SEARCH_QUERY, MAX_SEARCH_RESULTS, MAX_WAIT_MS,
-    OperatorHit, OperatorInfo, Submitted, TxInfo, TxSubmission, parse_hash, parse_public_key,
-    parse_uscc,
+    OperatorHit, OperatorInfo, Submitted, TxInfo, TxSubmission, ValidatorSets, parse_hash,
+    parse_public_key, parse_uscc,
 };
 use crate::error::RpcError;
 use crate::portal::{Portal, PortalLayer};
@@ -347,6 +347,10 @@ impl<B: Backend> LxApiServer for RpcImpl<B> {
                 .find_certificates(q, MAX_SEARCH_RESULTS as usize)
                 .await,
         )
+    }
+
+    async fn validator_sets(&self) -> RpcResult<ValidatorSets> {
+        wire(self.backend.validator_sets().await)
     }
 
     async fn subscribe_checkpoints(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {

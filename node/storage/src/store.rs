@@ -8,6 +8,7 @@ use crate::Error;
 use crate::tables::{
     Bodies, ByCertificate, ByInstrument, ByOperator, ByRegion, Checkpoints, Codec, Entries,
     Headers, InstrumentKey, Meta, MetaKey, State, Table, TableId, TxIndex, TxLocation,
+    ValidatorSets,
 };
 use crate::write::{BlockWrite, Tip};
 
@@ -180,6 +181,20 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
         let rows = self.scan_raw(ByInstrument::ID, &prefix, &start, limit.min(MAX_READ_ROWS))?;
         rows.iter()
             .map(|(k, _)| Ok(ByInstrument::decode_key(k)?.leaf_index))
+            .collect()
+    }
+
+    /// Every block that changed the validator set, oldest first: `(height, the node's proof of
+    /// the new set)`, at most [`MAX_READ_ROWS`].
+    fn validator_set_changes(&self) -> Result<Vec<(u64, Vec<u8>)>, Error> {
+        let rows = self.scan_raw(ValidatorSets::ID, &[], &[], MAX_READ_ROWS)?;
+        rows.into_iter()
+            .map(|(k, v)| {
+                Ok((
+                    ValidatorSets::decode_key(&k)?,
+                    ValidatorSets::decode_value(&v)?,
+                ))
+            })
             .collect()
     }
 

@@ -116,6 +116,10 @@ tables! {
     ByCertificate = "by_certificate": Hash => u64;
     /// Region (6 ASCII digits) ‖ USCC (18) → empty: the operators of a jurisdiction.
     ByRegion = "by_region": RegionKey => ();
+    /// Height of a block that changed the validator set → the node's proof of the new set at
+    /// that block (opaque bytes the node encodes): kept for light clients, which follow the set
+    /// from genesis through these blocks after the state tree has pruned their versions.
+    ValidatorSets = "validator_sets": u64 => Vec<u8>;
 }
 
 /// The fixed keys of the [`Meta`] table (stored as their ASCII names).

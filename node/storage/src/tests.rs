@@ -786,7 +786,8 @@ fn tables_are_declared_once() {
             "by_operator",
             "by_instrument",
             "by_certificate",
-            "by_region"
+            "by_region",
+            "validator_sets"
         ]
     );
     assert_eq!(Headers::ID, TableId::Headers);

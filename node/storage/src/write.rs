@@ -9,7 +9,7 @@ use crate::Error;
 use crate::tables::{
     Bodies, ByCertificate, ByInstrument, ByOperator, ByRegion, Checkpoints, Codec, Entries,
     Headers, InstrumentKey, Meta, MetaKey, OperatorKey, Region, RegionKey, State, StateTree, Table,
-    TableId, Tiles, TxIndex, TxLocation,
+    TableId, Tiles, TxIndex, TxLocation, ValidatorSets,
 };
 
 /// One row write of an encoded batch: table, key, and the value (`None` deletes the key).
@@ -67,6 +67,7 @@ pub struct BlockWrite {
     by_instrument: Vec<(Vec<u8>, u64)>,
     by_certificate: Vec<(Hash, u64)>,
     by_region: Vec<(Region, Uscc)>,
+    validator_set: Option<Vec<u8>>,
 }
 
 impl BlockWrite {
@@ -83,6 +84,7 @@ impl BlockWrite {
             by_instrument: Vec::new(),
             by_certificate: Vec::new(),
             by_region: Vec::new(),
+            validator_set: None,
         }
     }
 
@@ -213,6 +215,13 @@ impl BlockWrite {
     /// Lists the operator `uscc` under the jurisdiction `region`.
     pub fn region_operator(&mut self, region: Region, uscc: Uscc) -> &mut Self {
         self.by_region.push((region, uscc));
+        self
+    }
+
+    /// Records that this block changed the validator set, with the node's proof of the new set
+    /// (see [`ValidatorSets`](crate::tables::ValidatorSets)).
+    pub fn validator_set_change(&mut self, proof: Vec<u8>) -> &mut Self {
+        self.validator_set = Some(proof);
         self
     }
 
@@ -350,6 +359,9 @@ impl BlockWrite {
                 uscc: uscc.clone(),
             };
             ops.put::<ByRegion>(&key, &())?;
+        }
+        if let Some(proof) = &self.validator_set {
+            ops.put::<ValidatorSets>(&self.height, proof)?;
         }
         ops.put::<Meta>(&MetaKey::LatestHeight, &self.height.to_be_bytes().to_vec())?;
         ops.put::<Meta>(&MetaKey::LogSize, &log_size.to_be_bytes().to_vec())?;

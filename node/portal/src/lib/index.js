@@ -29,6 +29,7 @@ export { verifyInclusion, verifyConsistency } from './log.js';
 export { parseNote, keyId, verifyCheckpoint } from './note.js';
 export { verifyStateProof, stateKeys, decodeStateValue, entryChain } from './state.js';
 export { recomputeDraw, computeSelection, drawSeed } from './draw.js';
+export { followValidatorSets, setAt, bftQuorum } from './validators.js';
 export {
   proofsFrom, verifyEntry, verifyEntries, verifyOperatorAnswer, verifyInstrumentAnswer,
   verifyCertificateAnswer, verifyDrawAnswer,

@@ -115,6 +115,8 @@ export const stateKeys = Object.freeze({
   draw: (txIdHex) => concat(Uint8Array.of(TABLE.draw), fromHex(txIdHex, 32, 'tx id')),
   /** `0x0f ‖ request tx id` @param {string} txIdHex */
   pendingDraw: (txIdHex) => concat(Uint8Array.of(TABLE.pendingDraw), fromHex(txIdHex, 32, 'tx id')),
+  /** `0xf0 ‖ "validators"`: the validator set (`store::ValidatorSetRow`). */
+  validators: () => concat(Uint8Array.of(TABLE.nodeIndex), utf8('validators')),
 });
 
 const verificationSummary = struct([
@@ -171,6 +173,7 @@ export const ROWS = Object.freeze({
     ['sample_rates_ppm', arr(u32, 4)],
     ['candidates', vec(candidate)],
   ]),
+  validators: struct([['validators', vec(struct([['name', shortText], ['key', keyBytes]]))]]),
 });
 
 /**
