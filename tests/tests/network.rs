@@ -470,6 +470,14 @@ async fn a_validator_added_by_governance_signs_from_its_effective_height() {
         assert_eq!(followed[1].0, effective + 1, "node {i}");
         assert_eq!(followed[1].1.validators().len(), 5, "node {i}");
         assert_eq!(followed[1].1.quorum(), 4, "node {i}");
+        // A forged change is refused: a set the proof does not hold, or a checkpoint of
+        // another height.
+        let mut forged = sets.clone();
+        forged.changes[0].validators.pop();
+        assert!(liangxin_sdk::verify::follow_validator_sets(&genesis_set, &forged).is_err());
+        let mut forged = sets.clone();
+        forged.changes[0].checkpoint = sets.checkpoint.clone();
+        assert!(liangxin_sdk::verify::follow_validator_sets(&genesis_set, &forged).is_err());
         let answer = dir.path().join(format!("validator-sets-{i}.json"));
         std::fs::write(&answer, serde_json::to_vec(&sets).unwrap()).unwrap();
         let out = std::process::Command::new("node")
