@@ -128,6 +128,68 @@ pub struct Report {
     pub disk_bytes_per_record_per_node: f64,
     /// Committed records per second, one value per second of the run.
     pub throughput_per_s: Vec<u64>,
+    /// Median submit-to-final latency of the records that became final in each second, ms
+    /// (`null` for a second in which none did).
+    pub latency_p50_per_s: Vec<f64>,
+    /// 99th percentile of the same, ms.
+    pub latency_p99_per_s: Vec<f64>,
+}
+
+/// `--find-max`: runs at rising rates until p99 passes the bound.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FindMax {
+    /// The p99 submit-to-final bound, ms.
+    pub p99_bound_ms: u64,
+    /// The highest offered rate whose run kept p99 within the bound and committed what it was
+    /// offered.
+    pub max_rate_within_bound: Option<u64>,
+    /// Every run, in order.
+    pub steps: Vec<Report>,
+}
+
+/// Whether a run kept up: p99 within `bound_ms` and at least 95% of the records sent final.
+pub fn within(r: &Report, bound_ms: u64) -> bool {
+    r.final_records > 0
+        && r.latency.p99_ms <= bound_ms as f64
+        && r.final_records as f64 >= 0.95 * r.submitted as f64
+}
+
+/// Runs `cfg` at `cfg.rate`, then at rates multiplied by `factor` (at least +1 record/s),
+/// each on a fresh network, until a run misses the bound ([`within`]) or `max_steps` runs.
+pub async fn find_max(
+    cfg: &BenchConfig,
+    bound_ms: u64,
+    factor: f64,
+    max_steps: usize,
+) -> anyhow::Result<FindMax> {
+    let mut out = FindMax {
+        p99_bound_ms: bound_ms,
+        ..FindMax::default()
+    };
+    let mut rate = cfg.rate;
+    for step in 0..max_steps.max(1) {
+        let dir = cfg.dir.join(format!("step-{step}"));
+        let r = run(&BenchConfig {
+            rate,
+            dir,
+            ..cfg.clone()
+        })
+        .await?;
+        let ok = within(&r, bound_ms);
+        eprintln!(
+            "step {step}: {rate} records/s offered, {:.0} committed/s, p99 {:.0} ms: {}",
+            r.committed_per_s,
+            r.latency.p99_ms,
+            if ok { "within" } else { "beyond" }
+        );
+        out.steps.push(r);
+        if !ok {
+            break;
+        }
+        out.max_rate_within_bound = Some(rate);
+        rate = ((rate as f64 * factor) as u64).max(rate + 1);
+    }
+    Ok(out)
 }
 
 fn uscc(i: usize) -> anyhow::Result<Uscc> {
@@ -381,6 +443,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
             let mut next = base_log;
             let mut latencies: Vec<f64> = Vec::with_capacity(expected as usize);
             let mut per_second: Vec<u64> = Vec::new();
+            let mut by_second: Vec<Vec<f64>> = Vec::new();
             let mut last_final = Duration::ZERO;
             while stop.load(Ordering::Acquire) == 0 && (latencies.len() as u64) < expected {
                 let Ok(info) = watch.chain_info().await else {
@@ -399,12 +462,15 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
                         };
                         if let Some(&n) = ids.get(&liangxin_types::tx::tx_id(&bytes)) {
                             let due = n as f64 * schedule_ms;
-                            latencies.push((now.as_secs_f64() * 1000.0 - due).max(0.0));
+                            let latency = (now.as_secs_f64() * 1000.0 - due).max(0.0);
+                            latencies.push(latency);
                             let sec = now.as_secs() as usize;
                             if per_second.len() <= sec {
                                 per_second.resize(sec + 1, 0);
+                                by_second.resize(sec + 1, Vec::new());
                             }
                             per_second[sec] += 1;
+                            by_second[sec].push(latency);
                             last_final = now;
                         }
                     }
@@ -415,7 +481,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            (latencies, per_second, last_final)
+            (latencies, per_second, by_second, last_final)
         })
     };
 
@@ -469,7 +535,19 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     done_watching.store(1, Ordering::Release);
-    let (mut latencies, per_second, last_final) = watcher.await?;
+    let (mut latencies, per_second, mut by_second, last_final) = watcher.await?;
+    let mut latency_p50_per_s = Vec::with_capacity(by_second.len());
+    let mut latency_p99_per_s = Vec::with_capacity(by_second.len());
+    for second in &mut by_second {
+        second.sort_by(|a, b| a.total_cmp(b));
+        let (p50, p99) = if second.is_empty() {
+            (f64::NAN, f64::NAN)
+        } else {
+            (percentile(second, 0.50), percentile(second, 0.99))
+        };
+        latency_p50_per_s.push(p50);
+        latency_p99_per_s.push(p99);
+    }
     latencies.sort_by(|a, b| a.total_cmp(b));
     let final_records = latencies.len() as u64;
     let committed_per_s = if last_final.is_zero() {
@@ -519,9 +597,40 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
         nodes,
         client_cpu_s,
         throughput_per_s: per_second,
+        latency_p50_per_s,
+        latency_p99_per_s,
     };
     for i in 0..net.nodes.len() {
         net.kill(i);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_with(submitted: u64, final_records: u64, p99_ms: f64) -> Report {
+        Report {
+            submitted,
+            final_records,
+            latency: Latency {
+                p99_ms,
+                ..Latency::default()
+            },
+            ..Report::default()
+        }
+    }
+
+    #[test]
+    fn a_run_is_within_the_bound_only_if_it_kept_up() {
+        assert!(within(&run_with(1000, 1000, 1500.0), 1500));
+        assert!(within(&run_with(1000, 950, 900.0), 1500));
+        assert!(!within(&run_with(1000, 1000, 1500.1), 1500), "p99 beyond");
+        assert!(
+            !within(&run_with(1000, 949, 900.0), 1500),
+            "records lost or late"
+        );
+        assert!(!within(&run_with(1000, 0, 0.0), 1500), "nothing final");
+    }
 }

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod chaos;
 pub mod launch;
 pub mod net;
+pub mod plot;
 pub mod process;
 pub mod raw;
 

@@ -114,6 +114,22 @@ enum Command {
         /// Write the JSON report here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Write the plot (SVG) here; default: beside `--json`, with `.svg`.
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        /// Raise the rate from `--rate` by `--step` per run, each on a fresh network, until p99
+        /// passes `--p99-bound-ms` (or fewer than 95% of the records become final).
+        #[arg(long)]
+        find_max: bool,
+        /// `--find-max`: the p99 bound, ms.
+        #[arg(long, default_value_t = 1500)]
+        p99_bound_ms: u64,
+        /// `--find-max`: the factor between one run's rate and the next.
+        #[arg(long, default_value_t = 1.25)]
+        step: f64,
+        /// `--find-max`: the most runs.
+        #[arg(long, default_value_t = 8)]
+        max_steps: usize,
     },
 }
 
@@ -227,6 +243,11 @@ async fn main() -> anyhow::Result<()> {
             block_interval_ms,
             dir,
             json,
+            plot,
+            find_max,
+            p99_bound_ms,
+            step,
+            max_steps,
         } => {
             let tmp = tempfile::tempdir()?;
             let dir = dir.unwrap_or_else(|| tmp.path().to_path_buf());
@@ -240,11 +261,46 @@ async fn main() -> anyhow::Result<()> {
                 drain: Duration::from_secs(drain),
                 block_interval_ms,
             };
+            let plot = plot.or_else(|| json.as_ref().map(|j| j.with_extension("svg")));
+            if find_max {
+                if step <= 1.0 || !step.is_finite() {
+                    anyhow::bail!("--step must be above 1");
+                }
+                let f = bench::find_max(&cfg, p99_bound_ms, step, max_steps).await?;
+                let text = serde_json::to_string_pretty(&f)?;
+                if let Some(path) = &json {
+                    std::fs::write(path, &text)?;
+                    eprintln!("report written to {}", path.display());
+                }
+                if let Some(path) = &plot {
+                    liangxin_testnet::plot::write_find_max(&f, path)?;
+                    eprintln!("plot written to {}", path.display());
+                }
+                for r in &f.steps {
+                    println!(
+                        "offered {:>6}/s  committed {:>7.0}/s  p50 {:>6.0} ms  p99 {:>6.0} ms  ratio {:.3}",
+                        r.rate,
+                        r.committed_per_s,
+                        r.latency.p50_ms,
+                        r.latency.p99_ms,
+                        r.ratio_to_verify_limit
+                    );
+                }
+                match f.max_rate_within_bound {
+                    Some(r) => println!("highest rate with p99 ≤ {p99_bound_ms} ms: {r} records/s"),
+                    None => println!("no rate tried kept p99 ≤ {p99_bound_ms} ms"),
+                }
+                return Ok(());
+            }
             let r = bench::run(&cfg).await?;
             let text = serde_json::to_string_pretty(&r)?;
-            if let Some(path) = json {
-                std::fs::write(&path, &text)?;
+            if let Some(path) = &json {
+                std::fs::write(path, &text)?;
                 eprintln!("report written to {}", path.display());
+            }
+            if let Some(path) = &plot {
+                liangxin_testnet::plot::write_run(&r, path)?;
+                eprintln!("plot written to {}", path.display());
             }
             println!("{text}");
             println!(
