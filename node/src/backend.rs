@@ -96,6 +96,37 @@ impl<S: Store + 'static> NodeBackend<S> {
         .to_value())
     }
 
+    /// Every row of one state table, decoded, through `pick`, keeping at most `limit` hits: a
+    /// scan of the whole table, so it runs off the async threads.
+    async fn scan_table<T, H, F>(
+        &self,
+        table: store::Table,
+        limit: usize,
+        mut pick: F,
+    ) -> Result<Vec<H>, RpcError>
+    where
+        T: serde::de::DeserializeOwned,
+        H: Send + 'static,
+        F: FnMut(&[u8], T) -> Result<Option<H>, RpcError> + Send + 'static,
+    {
+        let engine = Arc::clone(&self.engine);
+        tokio::task::spawn_blocking(move || {
+            let state = ReadState(engine.store());
+            let mut hits = Vec::new();
+            for (key, row) in store::scan::<T>(&state, &[table as u8]).map_err(internal)? {
+                if let Some(hit) = pick(&key, row)? {
+                    hits.push(hit);
+                    if hits.len() == limit {
+                        break;
+                    }
+                }
+            }
+            Ok(hits)
+        })
+        .await
+        .map_err(internal)?
+    }
+
     fn checkpoint_info(tip: &Tip) -> Result<CheckpointInfo, RpcError> {
         CheckpointInfo::from_signed(&tip.checkpoint)
     }
@@ -490,24 +521,15 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
         limit: usize,
     ) -> Result<Vec<OperatorHit>, RpcError> {
         let _timer = self.timer();
-        let engine = Arc::clone(&self.engine);
-        // A scan of every operator row: off the async threads.
-        tokio::task::spawn_blocking(move || {
-            let state = ReadState(engine.store());
-            let prefix = [store::Table::Operator as u8];
-            let mut hits = Vec::new();
-            for (_, o) in store::scan::<store::OperatorState>(&state, &prefix).map_err(internal)? {
-                if OperatorHit::matches(&o.registration, &query) {
-                    hits.push(OperatorHit::of(&o.registration));
-                    if hits.len() == limit {
-                        break;
-                    }
-                }
-            }
-            Ok(hits)
-        })
+        self.scan_table(
+            store::Table::Operator,
+            limit,
+            move |_, o: store::OperatorState| {
+                Ok(OperatorHit::matches(&o.registration, &query)
+                    .then(|| OperatorHit::of(&o.registration)))
+            },
+        )
         .await
-        .map_err(internal)?
     }
 
     async fn find_certificates(
@@ -516,34 +538,23 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
         limit: usize,
     ) -> Result<Vec<CertificateHit>, RpcError> {
         let _timer = self.timer();
-        let engine = Arc::clone(&self.engine);
-        // A scan of every certificate row: off the async threads.
-        tokio::task::spawn_blocking(move || {
-            let state = ReadState(engine.store());
-            let prefix = [store::Table::Certificate as u8];
-            let mut hits = Vec::new();
-            for (key, c) in
-                store::scan::<store::CertificateEntry>(&state, &prefix).map_err(internal)?
-            {
+        self.scan_table(
+            store::Table::Certificate,
+            limit,
+            move |key, c: store::CertificateEntry| {
                 if c.number.as_str() != number {
-                    continue;
+                    return Ok(None);
                 }
-                let digest = Hash::from_slice(&key[1..]).map_err(internal)?;
-                hits.push(CertificateHit {
-                    digest,
+                Ok(Some(CertificateHit {
+                    digest: Hash::from_slice(&key[1..]).map_err(internal)?,
                     number: c.number.to_string(),
                     instrument: c.instrument,
                     institution: c.institution.to_string(),
                     date: c.date,
-                });
-                if hits.len() == limit {
-                    break;
-                }
-            }
-            Ok(hits)
-        })
+                }))
+            },
+        )
         .await
-        .map_err(internal)?
     }
 
     async fn validator_sets(&self) -> Result<ValidatorSets, RpcError> {

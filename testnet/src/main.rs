@@ -268,14 +268,9 @@ async fn main() -> anyhow::Result<()> {
                 }
                 let f = bench::find_max(&cfg, p99_bound_ms, step, max_steps).await?;
                 let text = serde_json::to_string_pretty(&f)?;
-                if let Some(path) = &json {
-                    std::fs::write(path, &text)?;
-                    eprintln!("report written to {}", path.display());
-                }
-                if let Some(path) = &plot {
-                    liangxin_testnet::plot::write_find_max(&f, path)?;
-                    eprintln!("plot written to {}", path.display());
-                }
+                write_outputs(json.as_deref(), &text, plot.as_deref(), |p| {
+                    liangxin_testnet::plot::write_find_max(&f, p)
+                })?;
                 for r in &f.steps {
                     println!(
                         "offered {:>6}/s  committed {:>7.0}/s  p50 {:>6.0} ms  p99 {:>6.0} ms  ratio {:.3}",
@@ -294,14 +289,9 @@ async fn main() -> anyhow::Result<()> {
             }
             let r = bench::run(&cfg).await?;
             let text = serde_json::to_string_pretty(&r)?;
-            if let Some(path) = &json {
-                std::fs::write(path, &text)?;
-                eprintln!("report written to {}", path.display());
-            }
-            if let Some(path) = &plot {
-                liangxin_testnet::plot::write_run(&r, path)?;
-                eprintln!("plot written to {}", path.display());
-            }
+            write_outputs(json.as_deref(), &text, plot.as_deref(), |p| {
+                liangxin_testnet::plot::write_run(&r, p)
+            })?;
             println!("{text}");
             println!(
                 "committed {:.0} records/s ({} of {} final), p50 {:.0} ms, p99 {:.0} ms; ratio to \
@@ -319,4 +309,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Writes the JSON report and the plot where asked.
+fn write_outputs(
+    json: Option<&std::path::Path>,
+    text: &str,
+    plot: Option<&std::path::Path>,
+    draw: impl FnOnce(&std::path::Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if let Some(path) = json {
+        std::fs::write(path, text)?;
+        eprintln!("report written to {}", path.display());
+    }
+    if let Some(path) = plot {
+        draw(path)?;
+        eprintln!("plot written to {}", path.display());
+    }
+    Ok(())
 }
