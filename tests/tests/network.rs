@@ -1,7 +1,10 @@
 //! The regulators' network over real processes on loopback: four validators and an observer
 //! agree on every checkpoint, survive a SIGKILLed validator that then catches up and signs
 //! again, rejoin a validator whose data directory was deleted without it ever signing a
-//! conflicting vote, and refuse a stranger's key.
+//! conflicting vote, and refuse a stranger's key. Governance adds a fifth validator, which then
+//! signs, and removes one, after which three of the remaining four finalise and the removed
+//! one no longer counts; both changes are provable from the genesis validators
+//! (`lx_validatorSets`), checked by the SDK and by the portal's JavaScript.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -522,5 +525,116 @@ async fn a_validator_added_by_governance_signs_from_its_effective_height() {
                 Some(f) => assert_eq!(&c, f, "node {i} height {h}"),
             }
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_removed_by_governance_is_no_longer_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    // Five validators (quorum 4); governance removes regulator-5.
+    let mut net = Testnet::create(dir.path(), "removal", 5, 0);
+    net.start_all();
+    let chain = net.genesis.chain_id().unwrap();
+    let removed = net.nodes[4].signer.public_key();
+    let client = Client::new(&net.rpc(0)).unwrap();
+    let effective = height(&net, 0).await + 15;
+    let proposal = net.nodes[0]
+        .signer
+        .sign(
+            &chain,
+            0,
+            &liangxin_sdk::builders::governance_proposal(
+                liangxin_contracts::records::GovernanceAction::RemoveRegulator { key: removed },
+                effective,
+                effective,
+            ),
+        )
+        .unwrap();
+    let proposal_id = liangxin_types::tx::tx_id(&proposal.to_canonical().unwrap());
+    let mut txs = vec![(proposal_id, proposal.to_canonical().unwrap())];
+    // Four of five regulators (more than two thirds): the proposer and three approvals.
+    for i in [1, 2, 3] {
+        let a = net.nodes[i]
+            .signer
+            .sign(
+                &chain,
+                0,
+                &liangxin_sdk::builders::governance_approval(proposal_id),
+            )
+            .unwrap();
+        let bytes = a.to_canonical().unwrap();
+        txs.push((liangxin_types::tx::tx_id(&bytes), bytes));
+    }
+    submit(&net.rpc(0), &txs[..1]).await;
+    final_on(&net, 0, &txs[..1]).await;
+    submit(&net.rpc(1), &txs[1..]).await;
+    for i in 0..4 {
+        final_on(&net, i, &txs).await;
+    }
+
+    // From the effective height on: four validators, quorum three, and the set change is
+    // provable from genesis.
+    poll("the smaller validator set in effect", WAIT, || async {
+        let info = client.chain_info().await.ok()?;
+        (info.validators.len() == 4 && info.height > effective + 1).then_some(())
+    })
+    .await;
+    let info = client.chain_info().await.unwrap();
+    assert_eq!(info.quorum, 3);
+    assert!(info.validators.iter().all(|v| v.name != "regulator-5"));
+    {
+        use liangxin_rpc::LxApiClient;
+        let sets = client.rpc().validator_sets().await.unwrap();
+        let genesis_set = liangxin_sdk::verify::ValidatorSet::from_genesis(&net.genesis).unwrap();
+        let followed = liangxin_sdk::verify::follow_validator_sets(&genesis_set, &sets).unwrap();
+        assert_eq!(followed.len(), 2);
+        assert_eq!(followed[1].0, effective + 1);
+        assert_eq!(followed[1].1.validators().len(), 4);
+    }
+    let validators: Vec<(String, liangxin_types::PublicKey)> = info
+        .validators
+        .iter()
+        .map(|v| (v.name.clone(), v.public_key))
+        .collect();
+
+    // With regulator-5 and one of the four down, the other three finalise: only a quorum of
+    // three of four can do that (the old set needed four of five).
+    net.kill(4);
+    net.kill(3);
+    let records = registrations(&net, 0, 1, 20, 4);
+    submit(&net.rpc(0), &records).await;
+    for i in 0..3 {
+        final_on(&net, i, &records).await;
+    }
+    let h = height(&net, 0).await;
+    // No note after the change counts regulator-5, even where it reached a node.
+    for n in effective + 1..=h {
+        let cp = client.checkpoint(Some(n)).await.unwrap();
+        let note = SignedCheckpoint::parse_note(&cp.note).unwrap();
+        if note.signatures().len() > 1 {
+            let who = note.verify(&validators, 3).unwrap();
+            assert!(who.iter().all(|w| validators[*w].0 != "regulator-5"));
+        }
+    }
+    // Regulator-5 back, and two of the four down: regulator-5 and two validators would make
+    // three votes, but regulator-5 no longer counts (it knows it was removed, and the others
+    // would not count it): nothing new becomes final. Observed for a bounded window.
+    net.start(4);
+    net.kill(2);
+    let stalled = height(&net, 0).await;
+    let more = registrations(&net, 0, 21, 5, 5);
+    submit(&net.rpc(0), &more).await;
+    let window = std::time::Instant::now();
+    while window.elapsed() < Duration::from_secs(4) {
+        assert!(
+            height(&net, 0).await <= stalled + 1,
+            "a block became final with regulator-5's votes counted"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // A third validator back: finality resumes and the waiting records become final.
+    net.start(2);
+    for i in [0, 1, 2] {
+        final_on(&net, i, &more).await;
     }
 }
