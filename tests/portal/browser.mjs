@@ -87,6 +87,7 @@ async function verdict(page) {
     text: await v.first().innerText(),
     ms: Number(await v.first().getAttribute('data-ms')),
     fetchMs: Number(await v.first().getAttribute('data-fetch-ms')),
+    proofsMs: Number(await v.first().getAttribute('data-proofs-ms')),
   };
 }
 
@@ -170,6 +171,7 @@ await check('an operator page with 200 entries renders and verifies (timed, 3 fr
   const wall = [];
   const verify = [];
   const answer = [];
+  const proofs = [];
   for (let i = 0; i < 3; i++) {
     const { context, page } = await open();
     await page.goto(`${base}/portal/`);
@@ -186,6 +188,7 @@ await check('an operator page with 200 entries renders and verifies (timed, 3 fr
     wall.push(t1 - t0);
     verify.push(v.ms);
     answer.push(v.fetchMs);
+    proofs.push(v.proofsMs);
     if (i === 0) await shot(page, '04-operator-200-entries');
     await context.close();
   }
@@ -196,6 +199,7 @@ await check('an operator page with 200 entries renders and verifies (timed, 3 fr
     render_and_verify: wall.map(Math.round),
     node_answer: answer.map(Math.round),
     verification: verify.map(Math.round),
+    of_which_proofs_fetched: proofs.map(Math.round),
     median: Math.round(wall[1]),
   };
 });

@@ -122,6 +122,7 @@ function verdict(report) {
       'data-state': report.ok ? 'verified' : 'failed',
       'data-ms': report.ms !== undefined ? report.ms.toFixed(1) : undefined,
       'data-fetch-ms': report.fetchMs !== undefined ? report.fetchMs.toFixed(1) : undefined,
+      'data-proofs-ms': report.proofsMs !== undefined ? report.proofsMs.toFixed(1) : undefined,
       'data-height': cp?.height,
       role: report.ok ? 'status' : 'alert',
     },
@@ -133,8 +134,14 @@ function verdict(report) {
   );
 }
 
+/** A record's kind, expandable to its JSON (built when first opened: pages list hundreds). */
 function recordDetails(record) {
-  return h('details', { class: 'record' }, h('summary', {}, kindName(record?.kind)), h('pre', {}, JSON.stringify(record, null, 2)));
+  const pre = h('pre', {});
+  const d = h('details', { class: 'record' }, h('summary', {}, kindName(record?.kind)), pre);
+  d.addEventListener('toggle', () => {
+    if (d.open && !pre.textContent) pre.textContent = JSON.stringify(record, null, 2);
+  });
+  return d;
 }
 
 function entriesTable(entries) {

@@ -26,6 +26,9 @@ function le(bytes) {
   return v;
 }
 
+// Public keys that passed `publicKeyProblem` (hex).
+const goodKeys = new Set();
+
 /** Whether the 32 bytes encode y < p (the sign bit aside). */
 function canonicalY(bytes) {
   const y = Uint8Array.from(bytes);
@@ -40,6 +43,8 @@ function canonicalY(bytes) {
  */
 export function publicKeyProblem(bytes) {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) return 'a public key is 32 bytes';
+  // A page checks many transactions of few signers: a key that passed once passes again.
+  if (goodKeys.has(toHex(bytes))) return null;
   if (!canonicalY(bytes)) return 'non-canonical point encoding';
   let A;
   try {
@@ -48,6 +53,7 @@ export function publicKeyProblem(bytes) {
     return 'not a curve point';
   }
   if (A.isSmallOrder()) return 'small-order (weak) key';
+  goodKeys.add(toHex(bytes));
   return null;
 }
 
@@ -63,15 +69,8 @@ export function signatureProblem(sig) {
   return null;
 }
 
-// Public keys already checked (a page verifies many signatures of few keys).
-const goodKeys = new Set();
-
 function keyOk(publicKey) {
-  const k = toHex(publicKey);
-  if (goodKeys.has(k)) return true;
-  if (publicKeyProblem(publicKey)) return false;
-  goodKeys.add(k);
-  return true;
+  return publicKeyProblem(publicKey) === null;
 }
 
 // Signatures the platform's Ed25519 confirmed (see `preverify`): key ‖ signature ‖ blake3(msg).
