@@ -7,6 +7,7 @@ pub mod net;
 pub mod plot;
 pub mod process;
 pub mod raw;
+pub mod seed;
 
 /// The protocol types this crate builds on.
 pub use liangxin_types as types;

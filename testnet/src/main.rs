@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use liangxin_testnet::bench::{self, BenchConfig};
 use liangxin_testnet::launch;
@@ -68,6 +69,29 @@ enum Command {
         /// Directory for the homes (default: a temporary directory, removed after).
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// Fill the network started by `up` with a realistic population: operators across
+    /// sectors and districts, instruments, commitments, a year of verifications, random draws
+    /// and their inspections, penalties, objections and repairs.
+    Seed {
+        /// The testnet's directory (default: $HOME/.liangxin/testnet).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Operators to register.
+        #[arg(long, default_value_t = 200)]
+        operators: usize,
+        /// Seed of every choice (the same seed makes the same records).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Transactions per JSON-RPC batch (the nodes' `rpc.max_batch_size` is 100 by default).
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// Seconds a phase may go without progress before seeding gives up.
+        #[arg(long, default_value_t = 60)]
+        stall: u64,
+        /// Write the report (JSON) here too.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Stop the network of a directory (SIGTERM, then SIGKILL after 10 s).
     Down {
@@ -205,6 +229,41 @@ async fn main() -> anyhow::Result<()> {
             let dir = dir.unwrap_or_else(default_dir);
             let n = launch::down(&dir).await?;
             println!("stopped {n} nodes of {}", dir.display());
+            Ok(())
+        }
+        Command::Seed {
+            dir,
+            operators,
+            seed,
+            batch,
+            stall,
+            json,
+        } => {
+            let dir = dir.unwrap_or_else(default_dir);
+            let state = launch::TestnetState::load(&dir)?;
+            let regulator = state
+                .nodes
+                .iter()
+                .find(|n| n.role == "validator")
+                .context("the testnet has no validator")?;
+            let cfg = liangxin_testnet::seed::SeedConfig {
+                rpcs: state.nodes.iter().map(|n| n.rpc.clone()).collect(),
+                regulator: liangxin_sdk::Signer::load(&regulator.key_file)?,
+                operators,
+                seed,
+                batch,
+                stall: Duration::from_secs(stall),
+            };
+            let r = liangxin_testnet::seed::seed(&cfg).await?;
+            let text = serde_json::to_string_pretty(&r)?;
+            write_outputs(json.as_deref(), &text, None, |_| Ok(()))?;
+            println!("{text}");
+            println!(
+                "seeded {} records in {:.1} s ({:.0} records/s)",
+                r.records,
+                r.seconds,
+                r.records as f64 / r.seconds.max(0.001)
+            );
             Ok(())
         }
         Command::Status { dir, json } => {

@@ -1,0 +1,52 @@
+//! `liangxin-testnet seed` against a real four-validator network: every phase's records
+//! become final, and the population is what the seed says.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use liangxin_sdk::Client;
+use liangxin_testnet::seed::{SeedConfig, seed, uscc};
+use liangxin_tests::net::Testnet;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_fills_a_network_with_every_kind_of_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = Testnet::create(dir.path(), "seed", 4, 0);
+    net.start_all();
+    let cfg = SeedConfig {
+        rpcs: (0..4).map(|i| net.rpc(i)).collect(),
+        regulator: net.nodes[0].signer.clone(),
+        operators: 80,
+        seed: 11,
+        batch: 100,
+        stall: Duration::from_secs(60),
+    };
+    let r = seed(&cfg).await.unwrap();
+    assert_eq!(r.operators, 80);
+    assert!(r.commitments > 40 && r.commitments < 80, "{r:?}");
+    assert!(r.instruments >= 80 && r.instruments <= 240, "{r:?}");
+    assert_eq!(r.verifications, r.instruments);
+    assert_eq!(r.draws, 4);
+    assert!(r.inspections >= 2, "{r:?}");
+    assert_eq!(
+        r.records,
+        1 + r.operators
+            + r.commitments
+            + r.instruments
+            + r.verifications
+            + r.draws
+            + r.inspections
+            + r.penalties
+            + r.objections
+            + r.objection_decisions
+            + r.repairs
+    );
+    // The ledger holds them, and an operator's page lists its records.
+    let client = Client::new(&net.rpc(1)).unwrap();
+    assert!(client.chain_info().await.unwrap().log_size >= r.records);
+    let op = client.operator(&uscc(11, 0).unwrap()).await.unwrap();
+    assert!(!op.instruments.is_empty());
+    // Its registration, and each instrument's registration and verification.
+    assert!(op.entries.len() > op.instruments.len() * 2);
+}
