@@ -374,6 +374,7 @@ for (const [what, url, tamper] of tamperings) {
     assert(tampered.count > 0, 'the proxy did not alter anything');
     assert(v.state === 'failed', `verdict ${v.state}: ${v.text}`);
     assert(v.text.includes('验证失败'), `the warning: ${v.text}`);
+    assert((await page.locator('.untrusted').count()) > 0, 'the data below the warning is marked untrusted');
     if (!tamperShot) {
       await shot(page, '11-tampered');
       tamperShot = true;

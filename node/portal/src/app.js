@@ -41,9 +41,15 @@ function h(tag, attrs = {}, ...children) {
 
 const main = () => document.getElementById('main');
 
+/** Marks a container's data as untrusted when its verdict failed (dimmed, dashed red). */
+function mark(container) {
+  container.classList.toggle('untrusted', !!container.querySelector('#verdict[data-state="failed"]'));
+}
+
 function show(...nodes) {
   const m = main();
   m.replaceChildren(...nodes);
+  mark(m);
   m.focus({ preventScroll: true });
 }
 
@@ -379,6 +385,7 @@ function certificatePage(digest) {
       const answer = await call('lx_certificate', [d]);
       const report = await verifyCertificate(answer);
       out.replaceChildren(verdict(report), certificateResult(answer));
+      mark(out);
     } catch (e) {
       out.replaceChildren(errorBox(e));
     }
@@ -521,6 +528,7 @@ function drawPage(id) {
         ),
         section(t('draw_candidates', (answer.candidates ?? []).length), table([t('operator'), t('grade')], (answer.candidates ?? []).map((c) => [c.operator, c.grade]))),
       );
+      mark(out);
     } catch (e) {
       out.replaceChildren(errorBox(e));
     }
@@ -551,6 +559,7 @@ function feedPage() {
               )
             : h('p', { class: 'muted' }, t('feed_empty')),
         );
+        mark(out);
       }
     } catch (e) {
       out.replaceChildren(errorBox(e));
