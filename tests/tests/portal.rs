@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use liangxin_contracts::Record;
 use liangxin_contracts::model::{CommendationLevel, FindingKind, InstrumentId, Sector, Severity};
+use liangxin_contracts::records::GovernanceAction;
+use liangxin_contracts::{Record, RuleParams};
 use liangxin_sdk::builders::{
     self, InspectionResultBuilder, InstitutionRegistrationBuilder, InstrumentRegistrationBuilder,
     OperatorRegistrationBuilder, PenaltyDecisionBuilder, RandomDrawBuilder, SelfCommitmentBuilder,
@@ -174,6 +175,21 @@ async fn portal_in_a_real_browser() {
     let regulator = Signer::dev("dev-regulator");
 
     // ---- seed: an institution, a fuel station with a whole story, a busy market ----------
+    // Sample rates of 100% from a governance change, so that the draw below selects every
+    // candidate and the browser recomputes a real selection.
+    let effective = l.client.chain_info().await.unwrap().height + 12;
+    l.submit(
+        &regulator,
+        builders::governance_proposal(
+            GovernanceAction::SetParams(RuleParams {
+                sample_rates_ppm: [1_000_000; 4],
+                ..RuleParams::default()
+            }),
+            effective,
+            effective,
+        ),
+    )
+    .await;
     let institution = Signer::generate().unwrap();
     l.submit(
         &regulator,
@@ -344,7 +360,13 @@ async fn portal_in_a_real_browser() {
     )
     .await;
 
-    // A random draw over the city's operators, resolved by the next block's seed.
+    // A random draw over the city's operators, resolved by the next block's seed, once the
+    // sample rates are in effect.
+    let client = &l.client;
+    poll("the sample rates in effect", WAIT, || async {
+        (client.chain_info().await.unwrap().height > effective).then_some(())
+    })
+    .await;
     let draw = l
         .submit(
             &regulator,
@@ -357,12 +379,11 @@ async fn portal_in_a_real_browser() {
             .unwrap(),
         )
         .await;
-    let client = &l.client;
-    poll("the draw's resolution", WAIT, || async {
-        let d = client.draw(&draw.tx_id).await.unwrap();
-        d.resolution.is_some().then_some(())
+    let drawn = poll("the draw's resolution", WAIT, || async {
+        client.draw(&draw.tx_id).await.unwrap().resolution
     })
     .await;
+    assert_eq!(drawn.targets.len(), 2, "both operators are drawn at 100%");
 
     // What the page must show, as the node computes it (the SDK verified these paths in the
     // journey test; here the browser verifies them itself).
