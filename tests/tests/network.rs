@@ -74,6 +74,46 @@ async fn final_on(net: &Testnet, i: usize, txs: &[(Hash, Vec<u8>)]) {
     }
 }
 
+/// A governance change made final on nodes `on`: node 0 proposes `action` (effective and
+/// expiring at `effective`, its first sequence number), and nodes `approvers` approve it.
+async fn govern(
+    net: &Testnet,
+    action: liangxin_contracts::records::GovernanceAction,
+    effective: u64,
+    approvers: &[usize],
+    on: std::ops::Range<usize>,
+) {
+    let chain = net.genesis.chain_id().unwrap();
+    let proposal = net.nodes[0]
+        .signer
+        .sign(
+            &chain,
+            0,
+            &liangxin_sdk::builders::governance_proposal(action, effective, effective),
+        )
+        .unwrap();
+    let proposal_id = liangxin_types::tx::tx_id(&proposal.to_canonical().unwrap());
+    let mut txs = vec![(proposal_id, proposal.to_canonical().unwrap())];
+    for &i in approvers {
+        let a = net.nodes[i]
+            .signer
+            .sign(
+                &chain,
+                0,
+                &liangxin_sdk::builders::governance_approval(proposal_id),
+            )
+            .unwrap();
+        let bytes = a.to_canonical().unwrap();
+        txs.push((liangxin_types::tx::tx_id(&bytes), bytes));
+    }
+    submit(&net.rpc(0), &txs[..1]).await;
+    final_on(net, 0, &txs[..1]).await;
+    submit(&net.rpc(1), &txs[1..]).await;
+    for i in on {
+        final_on(net, i, &txs).await;
+    }
+}
+
 /// Waits (bounded) until a checkpoint note above height `after`, as `client` serves it,
 /// satisfies `ok`.
 async fn wait_for_note(
@@ -367,44 +407,20 @@ async fn a_validator_added_by_governance_signs_from_its_effective_height() {
     let newcomer = net.nodes[4].signer.public_key();
     let client = Client::new(&net.rpc(0)).unwrap();
     let effective = height(&net, 0).await + 15;
-    let proposal = net.nodes[0]
-        .signer
-        .sign(
-            &chain,
-            0,
-            &liangxin_sdk::builders::governance_proposal(
-                liangxin_contracts::records::GovernanceAction::AddRegulator {
-                    name: liangxin_sdk::builders::text("name", "regulator-5").unwrap(),
-                    key: newcomer,
-                    jurisdiction: liangxin_contracts::model::Jurisdiction::national(),
-                    validator: true,
-                },
-                effective,
-                effective,
-            ),
-        )
-        .unwrap();
-    let proposal_id = liangxin_types::tx::tx_id(&proposal.to_canonical().unwrap());
-    let mut txs = vec![(proposal_id, proposal.to_canonical().unwrap())];
     // Three of four regulators (more than two thirds): the proposer and two approvals.
-    for i in [1, 2] {
-        let a = net.nodes[i]
-            .signer
-            .sign(
-                &chain,
-                0,
-                &liangxin_sdk::builders::governance_approval(proposal_id),
-            )
-            .unwrap();
-        let bytes = a.to_canonical().unwrap();
-        txs.push((liangxin_types::tx::tx_id(&bytes), bytes));
-    }
-    submit(&net.rpc(0), &txs[..1]).await;
-    final_on(&net, 0, &txs[..1]).await;
-    submit(&net.rpc(1), &txs[1..]).await;
-    for i in 0..5 {
-        final_on(&net, i, &txs).await;
-    }
+    govern(
+        &net,
+        liangxin_contracts::records::GovernanceAction::AddRegulator {
+            name: liangxin_sdk::builders::text("name", "regulator-5").unwrap(),
+            key: newcomer,
+            jurisdiction: liangxin_contracts::model::Jurisdiction::national(),
+            validator: true,
+        },
+        effective,
+        &[1, 2],
+        0..5,
+    )
+    .await;
 
     // From the effective height on, five validators, quorum four, and the newcomer signs.
     poll("the new validator set in effect", WAIT, || async {
@@ -534,43 +550,18 @@ async fn a_validator_removed_by_governance_is_no_longer_counted() {
     // Five validators (quorum 4); governance removes regulator-5.
     let mut net = Testnet::create(dir.path(), "removal", 5, 0);
     net.start_all();
-    let chain = net.genesis.chain_id().unwrap();
     let removed = net.nodes[4].signer.public_key();
     let client = Client::new(&net.rpc(0)).unwrap();
     let effective = height(&net, 0).await + 15;
-    let proposal = net.nodes[0]
-        .signer
-        .sign(
-            &chain,
-            0,
-            &liangxin_sdk::builders::governance_proposal(
-                liangxin_contracts::records::GovernanceAction::RemoveRegulator { key: removed },
-                effective,
-                effective,
-            ),
-        )
-        .unwrap();
-    let proposal_id = liangxin_types::tx::tx_id(&proposal.to_canonical().unwrap());
-    let mut txs = vec![(proposal_id, proposal.to_canonical().unwrap())];
     // Four of five regulators (more than two thirds): the proposer and three approvals.
-    for i in [1, 2, 3] {
-        let a = net.nodes[i]
-            .signer
-            .sign(
-                &chain,
-                0,
-                &liangxin_sdk::builders::governance_approval(proposal_id),
-            )
-            .unwrap();
-        let bytes = a.to_canonical().unwrap();
-        txs.push((liangxin_types::tx::tx_id(&bytes), bytes));
-    }
-    submit(&net.rpc(0), &txs[..1]).await;
-    final_on(&net, 0, &txs[..1]).await;
-    submit(&net.rpc(1), &txs[1..]).await;
-    for i in 0..4 {
-        final_on(&net, i, &txs).await;
-    }
+    govern(
+        &net,
+        liangxin_contracts::records::GovernanceAction::RemoveRegulator { key: removed },
+        effective,
+        &[1, 2, 3],
+        0..4,
+    )
+    .await;
 
     // From the effective height on: four validators, quorum three, and the set change is
     // provable from genesis.
