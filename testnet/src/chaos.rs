@@ -243,12 +243,16 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
             let http = HttpClientBuilder::default()
                 .request_timeout(Duration::from_secs(5))
                 .build(&urls[i])?;
-            let hexes: Vec<String> = batch.iter().map(|(_, _, h)| h.clone()).collect();
-            let answers = crate::bench::submit_each(&http, &hexes).await;
-            for ((o, id, _), a) in batch.iter().zip(answers) {
-                if a == crate::bench::Answer::Accepted {
-                    seqs[*o] += 1;
-                    accepted.push(*id);
+            // At most 100 calls per JSON-RPC batch (the nodes' default `rpc.max_batch_size`):
+            // a larger batch is refused whole.
+            for part in batch.chunks(100) {
+                let hexes: Vec<String> = part.iter().map(|(_, _, h)| h.clone()).collect();
+                let answers = crate::bench::submit_each(&http, &hexes).await;
+                for ((o, id, _), a) in part.iter().zip(answers) {
+                    if a == crate::bench::Answer::Accepted {
+                        seqs[*o] += 1;
+                        accepted.push(*id);
+                    }
                 }
             }
         }
