@@ -93,14 +93,12 @@ pub struct LayeredState<'a, S: Store + ?Sized> {
     layers: &'a [Arc<Pending>],
 }
 
-impl Pending {
-    /// Whether the block wrote (or deleted) a state row whose key starts with `prefix`.
-    pub fn touches(&self, prefix: &[u8]) -> bool {
-        self.state
-            .range(prefix.to_vec()..)
-            .next()
-            .is_some_and(|(k, _)| k.starts_with(prefix))
-    }
+/// Whether `writes` write (or delete) a state row whose key starts with `prefix`.
+fn touches(writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>, prefix: &[u8]) -> bool {
+    writes
+        .range(prefix.to_vec()..)
+        .next()
+        .is_some_and(|(k, _)| k.starts_with(prefix))
 }
 
 impl<'a, S: Store + ?Sized> LayeredState<'a, S> {
@@ -275,13 +273,7 @@ impl NodeCache {
 /// the block wrote a regulator row and the set it gives differs from the row. True when the row
 /// changed: the block changes the validator set.
 fn update_validator_row<S: State + ?Sized>(state: &mut Overlay<'_, S>) -> Result<bool, NodeError> {
-    let prefix = store::key(store::Table::Regulator, &[]);
-    let touched = state
-        .writes()
-        .range(prefix.clone()..)
-        .next()
-        .is_some_and(|(k, _)| k.starts_with(&prefix));
-    if !touched {
+    if !touches(state.writes(), &store::key(store::Table::Regulator, &[])) {
         return Ok(false);
     }
     write_validator_row(state)
@@ -389,6 +381,8 @@ pub struct BuiltBlock {
     pub tree_puts: Vec<(Vec<u8>, Vec<u8>)>,
     /// Its writes as a layer, for executing children before it is committed.
     pub pending: Arc<Pending>,
+    /// Whether it changed the validator set (it rewrote the `node-index/validators` row).
+    pub changes_validators: bool,
 }
 
 /// Builds the genesis write for an empty store: the genesis state, and checkpoint 0 (empty
@@ -745,6 +739,7 @@ pub fn execute_block<S: Store + ?Sized>(
         next_seqs: next_seqs.into_iter().collect(),
         tree_puts,
         pending,
+        changes_validators: set_changed,
     })
 }
 

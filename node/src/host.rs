@@ -26,8 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Engine;
 use crate::error::NodeError;
 use crate::exec::{
-    BlockParams, BuiltBlock, LayeredState, Pending, Tip, Validator, execute_block,
-    verify_block_with,
+    BlockParams, BuiltBlock, Pending, Tip, Validator, execute_block, verify_block_with,
 };
 
 /// What validators send each other: a consensus message, with the block when it is a proposal
@@ -471,7 +470,7 @@ impl<S: Store + 'static> Host<S> {
             return Ok(None);
         };
         let hash = header.hash()?;
-        let new_validators = self.changes_validators(layers, &built)?;
+        let new_validators = built.changes_validators;
         self.executed.insert(
             hash,
             Executed {
@@ -512,7 +511,7 @@ impl<S: Store + 'static> Host<S> {
         self.observe_execution(block.body.txs.len(), started.elapsed());
         match verdict {
             Ok(built) => {
-                let new_validators = self.changes_validators(&layers, &built)?;
+                let new_validators = built.changes_validators;
                 self.executed.insert(
                     hash,
                     Executed {
@@ -568,25 +567,6 @@ impl<S: Store + 'static> Host<S> {
             cursor = e.parent;
         }
         false
-    }
-
-    fn changes_validators(
-        &self,
-        layers: &[Arc<Pending>],
-        built: &BuiltBlock,
-    ) -> Result<bool, NodeError> {
-        // Only a block that writes a regulator row can change the set.
-        let regulators =
-            liangxin_contracts::store::key(liangxin_contracts::store::Table::Regulator, &[]);
-        if !built.pending.touches(&regulators) {
-            return Ok(false);
-        }
-        let store = self.engine.store();
-        let before = validator_set(&LayeredState::new(store, layers))?;
-        let mut with = layers.to_vec();
-        with.push(Arc::clone(&built.pending));
-        let after = validator_set(&LayeredState::new(store, &with))?;
-        Ok(before != after)
     }
 
     /// Commits a final block; true if it changed the validator set.
