@@ -5,13 +5,11 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use liangxin_contracts::Record;
 use liangxin_contracts::testkit::example_records;
 use serde_json::{Value, json};
-
-fn path() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance/records.json")
-}
 
 #[test]
 fn every_kind_has_an_example_in_tag_order() {
@@ -41,18 +39,7 @@ fn record_vectors_match() {
         "format": "liangxin record payloads (BCS), see docs/records.md and docs/protocol.md",
         "cases": cases,
     });
-    let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
-    if std::env::var_os("LIANGXIN_REGEN_VECTORS").is_some() {
-        std::fs::create_dir_all(path().parent().unwrap()).unwrap();
-        std::fs::write(path(), &text).unwrap();
-        return;
-    }
-    let stored = std::fs::read_to_string(path()).unwrap();
-    assert!(
-        stored == text,
-        "conformance/records.json differs from the encoding this build produces: a record \
-         schema changed. If deliberate, regenerate with LIANGXIN_REGEN_VECTORS=1 and review"
-    );
+    common::check_vectors("records.json", &doc, "a record schema changed");
 }
 
 #[test]
@@ -60,7 +47,10 @@ fn stored_vectors_decode_by_themselves() {
     if std::env::var_os("LIANGXIN_REGEN_VECTORS").is_some() {
         return; // being rewritten by record_vectors_match
     }
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path()).unwrap()).unwrap();
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::vectors_path("records.json")).unwrap(),
+    )
+    .unwrap();
     let cases = doc["cases"].as_array().unwrap();
     assert_eq!(cases.len(), Record::KINDS.len());
     for c in cases {

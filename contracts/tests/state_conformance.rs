@@ -9,6 +9,8 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use liangxin_contracts::draws::{Candidate, compute_selection, draw_seed};
 use liangxin_contracts::model::*;
 use liangxin_contracts::records::{Exclusion, InstrumentRegistration, RandomDrawRequest};
@@ -23,10 +25,6 @@ use liangxin_types::{Domain, Hash, SigningKey, Uscc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-
-fn path() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance/state.json")
-}
 
 fn h(label: &str) -> Hash {
     Domain::Conformance.hash(label.as_bytes())
@@ -429,18 +427,7 @@ fn state_vectors_match() {
         "entry_chains": chains,
         "draw_seeds": seeds,
     });
-    let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
-    if std::env::var_os("LIANGXIN_REGEN_VECTORS").is_some() {
-        std::fs::create_dir_all(path().parent().unwrap()).unwrap();
-        std::fs::write(path(), &text).unwrap();
-        return;
-    }
-    let stored = std::fs::read_to_string(path()).unwrap();
-    assert!(
-        stored == text,
-        "conformance/state.json differs from the encoding this build produces: a state row \
-         changed. If deliberate, regenerate with LIANGXIN_REGEN_VECTORS=1 and review"
-    );
+    common::check_vectors("state.json", &doc, "a state row changed");
 }
 
 #[test]
@@ -448,7 +435,9 @@ fn stored_rows_decode_by_themselves() {
     if std::env::var_os("LIANGXIN_REGEN_VECTORS").is_some() {
         return; // being rewritten by state_vectors_match
     }
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path()).unwrap()).unwrap();
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::vectors_path("state.json")).unwrap())
+            .unwrap();
     fn check<T: Serialize + DeserializeOwned>(c: &Value) {
         let bytes = hex::decode(c["value_hex"].as_str().unwrap()).unwrap();
         let v: T = decode(&bytes).unwrap();
