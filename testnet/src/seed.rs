@@ -333,9 +333,8 @@ pub async fn seed(cfg: &SeedConfig) -> anyhow::Result<SeedReport> {
             seq: 0,
         });
     }
-    let ids = net.phase("operators", jobs).await?;
+    net.phase("operators", jobs).await?;
     report.operators = cfg.operators as u64;
-    drop(ids);
 
     // ---- commitments and instruments (each operator) ---------------------------------------
     let mut jobs = Vec::new();
