@@ -31,6 +31,10 @@ use liangxin_storage::{RocksStore, Store};
 use liangxin_types::uscc::check_char;
 use liangxin_types::{SigningKey, Uscc};
 
+/// The node binary's allocator (`src/main.rs`), so these figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -51,24 +55,27 @@ fn load(engine: &Arc<Engine<RocksStore>>, txs: Vec<Vec<u8>>, target: u64) -> Dur
     let next = AtomicUsize::new(0);
     let txs = Arc::new(txs);
     std::thread::scope(|s| {
-        for _ in 0..2 {
+        for t in 0..2 {
             let txs = Arc::clone(&txs);
             let next = &next;
-            s.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(tx) = txs.get(i) else { break };
+            let admit = std::thread::Builder::new().name(format!("admit-{t}"));
+            admit
+                .spawn_scoped(s, move || {
                     loop {
-                        match engine.admit(tx.clone(), false) {
-                            Ok(_) => break,
-                            Err(RpcError::Busy(_)) => {
-                                std::thread::sleep(Duration::from_micros(200))
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(tx) = txs.get(i) else { break };
+                        loop {
+                            match engine.admit(tx.clone(), false) {
+                                Ok(_) => break,
+                                Err(RpcError::Busy(_)) => {
+                                    std::thread::sleep(Duration::from_micros(200))
+                                }
+                                Err(e) => panic!("admission refused tx {i}: {e}"),
                             }
-                            Err(e) => panic!("admission refused tx {i}: {e}"),
                         }
                     }
-                }
-            });
+                })
+                .unwrap();
         }
         while engine.read().log.size() < target {
             if let Some(f) = engine.failure() {
@@ -100,7 +107,10 @@ fn start(
         },
     ));
     let e = Arc::clone(&engine);
-    let producer = std::thread::spawn(move || e.run_producer().unwrap());
+    let producer = std::thread::Builder::new()
+        .name("producer".into())
+        .spawn(move || e.run_producer().unwrap())
+        .unwrap();
     (engine, producer)
 }
 
