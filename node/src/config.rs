@@ -34,6 +34,18 @@ pub struct NodeConfig {
     pub network: NetworkConfig,
     /// The public portal served beside JSON-RPC.
     pub portal: PortalConfig,
+    /// Operator calls for test and chaos tooling.
+    pub admin: AdminConfig,
+}
+
+/// `[admin]`: operator calls for test and chaos tooling ([`crate::admin`]), served on the
+/// metrics listener, which must then be a loopback address.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Serve `POST /admin/p2p/cut/KEY`, `POST /admin/p2p/heal/KEY` and
+    /// `GET /admin/p2p/peers` (a networked node only). Default false.
+    pub p2p_links: bool,
 }
 
 /// `[portal]`: the public web portal (`docs/portal.md`), served at `/portal/` on the RPC port.
@@ -124,6 +136,19 @@ impl NodeConfig {
     /// Checks values that can be wrong in ways serde cannot see.
     pub fn validate(&self) -> Result<(), NodeError> {
         self.rpc.validate()?;
+        if self.admin.p2p_links && !(self.metrics.enabled && self.metrics.listen.ip().is_loopback())
+        {
+            return Err(NodeError::Config(format!(
+                "admin.p2p_links needs the metrics listener on a loopback address (it serves the \
+                 admin calls), not {}{}",
+                self.metrics.listen,
+                if self.metrics.enabled {
+                    ""
+                } else {
+                    " (metrics are off)"
+                }
+            )));
+        }
         if self.block.max_txs == 0 || self.block.max_txs > liangxin_types::block::MAX_BLOCK_TXS {
             return Err(NodeError::Config(format!(
                 "block.max_txs must be 1..={}",
@@ -164,5 +189,21 @@ mod tests {
         let mut bad = NodeConfig::default();
         bad.block.max_txs = 0;
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn admin_calls_need_a_loopback_metrics_listener() {
+        let mut c = NodeConfig::default();
+        c.admin.p2p_links = true;
+        c.validate().unwrap();
+        c.metrics.listen = SocketAddr::from(([0, 0, 0, 0], 9770));
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("loopback"), "{e}");
+        c.metrics.listen = SocketAddr::from(([127, 0, 0, 1], 9770));
+        c.metrics.enabled = false;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("metrics are off"), "{e}");
+        let parsed: NodeConfig = toml::from_str("[admin]\np2p_links = true\n").unwrap();
+        assert!(parsed.admin.p2p_links);
     }
 }

@@ -104,6 +104,10 @@ struct Overrides {
     /// Most transactions per block.
     #[arg(long)]
     block_max_txs: Option<usize>,
+    /// Serve the p2p admin calls (cut/heal a link, list peers) on the loopback metrics
+    /// listener, for test and chaos tooling (`[admin] p2p_links`).
+    #[arg(long)]
+    admin_p2p_links: bool,
 }
 
 impl Overrides {
@@ -122,6 +126,9 @@ impl Overrides {
         }
         if let Some(n) = self.block_max_txs {
             c.block.max_txs = n;
+        }
+        if self.admin_p2p_links {
+            c.admin.p2p_links = true;
         }
     }
 }

@@ -137,11 +137,13 @@ impl Metrics {
 }
 
 /// Serves `GET /metrics` on `addr` until the task is dropped; `refresh` runs before each
-/// scrape (to update gauges that are read rather than pushed). Returns the bound address.
+/// scrape (to update gauges that are read rather than pushed). With `admin`, also the p2p
+/// admin calls under `/admin/` ([`crate::admin`]). Returns the bound address.
 pub async fn serve(
     addr: SocketAddr,
     metrics: Arc<Metrics>,
     refresh: Arc<dyn Fn() + Send + Sync>,
+    admin: Option<liangxin_p2p::Network>,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), NodeError> {
     let listener = TcpListener::bind(addr).await.map_err(|e| NodeError::Io {
         path: format!("metrics listener {addr}"),
@@ -153,17 +155,22 @@ pub async fn serve(
     })?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
+            let Ok((stream, remote)) = listener.accept().await else {
                 continue;
             };
             let metrics = Arc::clone(&metrics);
             let refresh = Arc::clone(&refresh);
+            let admin = admin.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |req: Request<hyper::body::Incoming>| {
                     let metrics = Arc::clone(&metrics);
                     let refresh = Arc::clone(&refresh);
+                    let admin = admin.clone();
                     async move {
-                        let resp = if req.uri().path() == "/metrics" {
+                        let path = req.uri().path();
+                        let resp = if path.starts_with(crate::admin::PREFIX) {
+                            crate::admin::handle(admin.as_ref(), remote, req.method(), path).await
+                        } else if path == "/metrics" {
                             refresh();
                             let mut r = Response::new(Full::new(Bytes::from(metrics.render())));
                             r.headers_mut().insert(

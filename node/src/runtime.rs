@@ -209,9 +209,18 @@ impl RunningNode {
             let refresh: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
                 e.metrics.store_bytes.set(e.store().disk_bytes() as i64);
             });
-            let (addr, task) =
-                crate::metrics::serve(config.metrics.listen, Arc::clone(&engine.metrics), refresh)
-                    .await?;
+            let admin = if config.admin.p2p_links {
+                network.as_ref().map(|n| n.net.clone())
+            } else {
+                None
+            };
+            let (addr, task) = crate::metrics::serve(
+                config.metrics.listen,
+                Arc::clone(&engine.metrics),
+                refresh,
+                admin,
+            )
+            .await?;
             (Some(addr), Some(task))
         } else {
             (None, None)

@@ -1,5 +1,7 @@
 //! `liangxin-testnet chaos`: load a local network while killing, restarting, pausing
-//! (SIGSTOP) and resuming (SIGCONT) random validators, never more than `f` at a time; then heal
+//! (SIGSTOP) and resuming (SIGCONT) random validators, cutting one validator's link to another
+//! or isolating a validator from every peer (the nodes' p2p admin calls, `--admin-p2p-links`,
+//! on loopback) and healing them, never more than `f` faulty validators at a time; then heal
 //! everything and check what a regulator would check:
 //!
 //! - every record a node answered "final" for is final on every node at the end;
@@ -8,7 +10,8 @@
 //!   only grew: consistency proofs verify).
 //!
 //! Bounded: `duration` of faults (one every `period`), then at most `settle` to converge.
-//! Link cuts between nodes (an admin call of the p2p layer) are not in this version.
+//! A cut is checked to take effect: the node's connected peers must drop the cut ones within
+//! [`CUT_TIMEOUT`], or the run fails.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -94,11 +97,51 @@ impl Rng {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// Most time for a cut link to close (the node's peer list no longer shows the peer).
+pub const CUT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone, PartialEq, Eq, Debug)]
 enum State {
     Up,
     Killed,
     Paused(u32),
+    /// Its links to these validators are cut (on its side).
+    Cut(Vec<usize>),
+}
+
+/// Node `i`'s admin (metrics) listener.
+fn admin_addr(net: &Testnet, i: usize) -> anyhow::Result<String> {
+    net.nodes[i]
+        .process
+        .as_ref()
+        .and_then(|p| p.metrics_addr.clone())
+        .with_context(|| format!("validator {i} has no admin listener"))
+}
+
+fn key_hex(net: &Testnet, j: usize) -> String {
+    net.nodes[j].signer.public_key().to_hex()
+}
+
+/// Cuts validator `i`'s links to `peers` and waits (bounded) until none of them is connected.
+fn cut_links(net: &Testnet, i: usize, peers: &[usize]) -> anyhow::Result<Duration> {
+    let addr = admin_addr(net, i)?;
+    let keys: Vec<String> = peers.iter().map(|j| key_hex(net, *j)).collect();
+    for k in &keys {
+        crate::admin::cut(&addr, k)?;
+    }
+    let t = Instant::now();
+    loop {
+        let connected = crate::admin::peers(&addr)?;
+        if !connected.iter().any(|c| keys.contains(c)) {
+            return Ok(t.elapsed());
+        }
+        if t.elapsed() > CUT_TIMEOUT {
+            bail!(
+                "validator {i} still connected to a cut peer {CUT_TIMEOUT:?} after the cut: {connected:?}"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn signal(pid: u32, sig: &str) {
@@ -107,9 +150,15 @@ fn signal(pid: u32, sig: &str) {
         .status();
 }
 
-/// Brings validator `i` back (restart or SIGCONT) if it is down; says what it did.
-fn heal(net: &mut Testnet, urls: &mut [String], state: &mut [State], i: usize) -> Option<String> {
-    let what = match state[i] {
+/// Brings validator `i` back (restart, SIGCONT or healed links) if it is faulty; says what
+/// it did.
+fn heal(
+    net: &mut Testnet,
+    urls: &mut [String],
+    state: &mut [State],
+    i: usize,
+) -> anyhow::Result<Option<String>> {
+    let what = match state[i].clone() {
         State::Killed => {
             net.start(i);
             urls[i] = net.rpc(i);
@@ -119,10 +168,17 @@ fn heal(net: &mut Testnet, urls: &mut [String], state: &mut [State], i: usize) -
             signal(pid, "-CONT");
             format!("resume validator {i} (SIGCONT)")
         }
-        State::Up => return None,
+        State::Cut(peers) => {
+            let addr = admin_addr(net, i)?;
+            for j in &peers {
+                crate::admin::heal(&addr, &key_hex(net, *j))?;
+            }
+            format!("heal validator {i}'s links to {peers:?}")
+        }
+        State::Up => return Ok(None),
     };
     state[i] = State::Up;
-    Some(what)
+    Ok(Some(what))
 }
 
 /// Runs the chaos test and checks the ledger afterwards; an `Err` names what failed.
@@ -132,7 +188,13 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
         bail!("chaos needs at least 4 validators (f ≥ 1)");
     }
     let f = (n - 1) / 3;
-    let mut net = Testnet::create_with(&cfg.dir, "chaos", n, 0, &["--block-interval-ms", "100"]);
+    let mut net = Testnet::create_with(
+        &cfg.dir,
+        "chaos",
+        n,
+        0,
+        &["--block-interval-ms", "100", "--admin-p2p-links"],
+    );
     net.start_all();
     let chain = net.genesis.chain_id()?;
     let mut urls: Vec<String> = (0..n).map(|i| net.rpc(i)).collect();
@@ -194,7 +256,7 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
             let faulty: Vec<usize> = (0..n).filter(|i| state[*i] != State::Up).collect();
             if !faulty.is_empty() && (faulty.len() >= f || rng.below(2) == 0) {
                 let i = faulty[rng.below(faulty.len())];
-                if let Some(what) = heal(&mut net, &mut urls, &mut state, i) {
+                if let Some(what) = heal(&mut net, &mut urls, &mut state, i)? {
                     timeline.push(Event {
                         at_ms: at(&started),
                         what,
@@ -203,20 +265,49 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
             } else if faulty.len() < f {
                 let up: Vec<usize> = (0..n).filter(|i| state[*i] == State::Up).collect();
                 let i = up[rng.below(up.len())];
-                if rng.below(2) == 0 {
-                    net.kill(i);
-                    state[i] = State::Killed;
-                    timeline.push(Event {
-                        at_ms: at(&started),
-                        what: format!("kill validator {i} (SIGKILL)"),
-                    });
-                } else if let Some(pid) = net.nodes[i].process.as_ref().and_then(|p| p.pid()) {
-                    signal(pid, "-STOP");
-                    state[i] = State::Paused(pid);
-                    timeline.push(Event {
-                        at_ms: at(&started),
-                        what: format!("pause validator {i} (SIGSTOP)"),
-                    });
+                let others: Vec<usize> = (0..n).filter(|j| *j != i).collect();
+                match rng.below(4) {
+                    0 => {
+                        net.kill(i);
+                        state[i] = State::Killed;
+                        timeline.push(Event {
+                            at_ms: at(&started),
+                            what: format!("kill validator {i} (SIGKILL)"),
+                        });
+                    }
+                    1 => {
+                        if let Some(pid) = net.nodes[i].process.as_ref().and_then(|p| p.pid()) {
+                            signal(pid, "-STOP");
+                            state[i] = State::Paused(pid);
+                            timeline.push(Event {
+                                at_ms: at(&started),
+                                what: format!("pause validator {i} (SIGSTOP)"),
+                            });
+                        }
+                    }
+                    2 => {
+                        let j = others[rng.below(others.len())];
+                        let took = cut_links(&net, i, &[j])?;
+                        state[i] = State::Cut(vec![j]);
+                        timeline.push(Event {
+                            at_ms: at(&started),
+                            what: format!(
+                                "cut the link validator {i} – validator {j} (closed in {} ms)",
+                                took.as_millis()
+                            ),
+                        });
+                    }
+                    _ => {
+                        let took = cut_links(&net, i, &others)?;
+                        state[i] = State::Cut(others);
+                        timeline.push(Event {
+                            at_ms: at(&started),
+                            what: format!(
+                                "isolate validator {i} from every peer (closed in {} ms)",
+                                took.as_millis()
+                            ),
+                        });
+                    }
                 }
             }
         }
@@ -279,7 +370,7 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
 
     // Heal everything, then converge.
     for i in 0..n {
-        if let Some(what) = heal(&mut net, &mut urls, &mut state, i) {
+        if let Some(what) = heal(&mut net, &mut urls, &mut state, i)? {
             timeline.push(Event {
                 at_ms: at(&started),
                 what: format!("{what} (healing)"),

@@ -47,7 +47,7 @@ enum Command {
         block_interval_ms: u64,
     },
     /// Load a local network while killing, restarting, pausing and resuming random
-    /// validators (never more than f at once), then check that nothing answered final was
+    /// validators and cutting and healing their links (never more than f at once), then check that nothing answered final was
     /// lost, that all nodes agree on every checkpoint, and that every checkpoint a node served
     /// is consistent with its latest. Prints the fault timeline.
     Chaos {

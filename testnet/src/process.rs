@@ -43,6 +43,8 @@ pub struct NodeProcess {
     pub home: PathBuf,
     /// Its RPC URL (`http://127.0.0.1:PORT`).
     pub rpc_url: String,
+    /// Its metrics listener (`127.0.0.1:PORT`), unless metrics are off.
+    pub metrics_addr: Option<String>,
     child: Option<Child>,
     log: PathBuf,
 }
@@ -95,14 +97,21 @@ impl NodeProcess {
             .expect("start liangxin-node");
         // Bounded wait for the ready line (or for the process to exit).
         let deadline = Instant::now() + START_TIMEOUT;
-        let rpc_url = loop {
+        let (rpc_url, metrics_addr) = loop {
             let text = std::fs::read_to_string(&out_path).unwrap_or_default();
-            if let Some(url) = text
+            // `liangxin-node ready: rpc URL metrics http://ADDR/metrics` (or `metrics off`).
+            if let Some(rest) = text
                 .lines()
                 .find_map(|l| l.strip_prefix("liangxin-node ready: rpc "))
-                .and_then(|rest| rest.split_whitespace().next())
             {
-                break url.to_string();
+                let mut words = rest.split_whitespace();
+                let url = words.next().unwrap_or_default().to_string();
+                let metrics = words
+                    .nth(1)
+                    .and_then(|m| m.strip_prefix("http://"))
+                    .and_then(|m| m.strip_suffix("/metrics"))
+                    .map(str::to_string);
+                break (url, metrics);
             }
             let exited = matches!(child.try_wait(), Ok(Some(_)));
             if exited || Instant::now() > deadline {
@@ -123,6 +132,7 @@ impl NodeProcess {
         NodeProcess {
             home: home.to_path_buf(),
             rpc_url,
+            metrics_addr,
             child: Some(child),
             log,
         }
