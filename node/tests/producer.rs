@@ -1,0 +1,171 @@
+//! The single-validator producer under a stream of consecutive transactions from few signers,
+//! many small blocks long: everything becomes final in order, one transaction the contracts
+//! reject is rejected without stranding the other signers' transactions, and the committed
+//! ledger is exactly what a second validator re-derives (every block re-executed on a fresh
+//! store gives the same header, and the same final state root).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use liangxin_contracts::genesis::Genesis;
+use liangxin_contracts::model::Sector;
+use liangxin_node::engine::{BlockConfig, Engine};
+use liangxin_node::exec::{Validator, build_genesis, load_tip, verify_block};
+use liangxin_node::mempool::MempoolConfig;
+use liangxin_rpc::dto::TxStatus;
+use liangxin_sdk::Signer;
+use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder, OperatorRegistrationBuilder};
+use liangxin_storage::{MemStore, Store};
+use liangxin_types::uscc::check_char;
+use liangxin_types::{Canonical, SigningKey, Uscc};
+
+fn uscc(i: usize) -> Uscc {
+    let first17 = format!("91350{:06}PL{:04}", i / 10_000, i % 10_000);
+    let c = check_char(&first17).unwrap();
+    Uscc::parse(&format!("{first17}{c}")).unwrap()
+}
+
+#[test]
+fn a_long_stream_commits_in_order_and_replays() {
+    let genesis = Genesis::dev();
+    let chain = genesis.chain_id().unwrap();
+    let regulator = Signer::dev(Genesis::DEV_REGULATOR);
+    let validator = Validator {
+        name: Genesis::DEV_REGULATOR.to_string(),
+        key: regulator.signing_key().clone(),
+    };
+    let store = Arc::new(MemStore::default());
+    let (write, _) = build_genesis(&*store, &genesis, Some(&validator)).unwrap();
+    store.commit(&write).unwrap();
+    let tip = load_tip(&*store).unwrap().unwrap();
+    let engine = Arc::new(Engine::new(
+        Arc::clone(&store),
+        tip,
+        Some(validator.clone()),
+        // Small blocks, so the stream spans many blocks.
+        BlockConfig {
+            max_txs: 7,
+            interval_ms: 5,
+        },
+        MempoolConfig::default(),
+    ));
+    let e = Arc::clone(&engine);
+    let producer = std::thread::spawn(move || e.run_producer());
+
+    // Three operators, each filing 40 instruments with consecutive sequence numbers; one of
+    // operator 1's is a duplicate (rejected by the contracts at execution) and its later
+    // ones follow with the sequence numbers that remain valid.
+    let keys: Vec<Signer> = (0..3)
+        .map(|i| Signer::new(SigningKey::dev(&format!("producer operator {i}"))))
+        .collect();
+    let mut ids = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        let r = OperatorRegistrationBuilder::new(
+            uscc(i),
+            format!("第{i}号出块测试有限公司"),
+            "350102",
+            Sector::FuelStation,
+            k.public_key(),
+        )
+        .build()
+        .unwrap();
+        let tx = regulator.sign(&chain, i as u64, &r).unwrap();
+        ids.push(engine.admit(tx.to_canonical().unwrap(), false).unwrap().0);
+    }
+    // Admission needs the operators registered.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ids
+        .iter()
+        .any(|id| engine.store().tx_location(id).unwrap().is_none())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "registrations not final within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut seqs = [0u64; 3];
+    let mut want_final = ids.clone();
+    let mut duplicate = None;
+    for n in 0..40 {
+        for (i, k) in keys.iter().enumerate() {
+            if i == 1 && duplicate.is_some() {
+                continue;
+            }
+            let serial = if i == 1 && n == 20 {
+                "SN-0000".to_string() // already registered at n = 0
+            } else {
+                format!("SN-{n:04}")
+            };
+            let id = builders::instrument(uscc(i), "9.1", &serial).unwrap();
+            let r = InstrumentRegistrationBuilder::new(id, "DJY-2226")
+                .build()
+                .unwrap();
+            let tx = k.sign(&chain, seqs[i], &r).unwrap();
+            let id = engine.admit(tx.to_canonical().unwrap(), false).unwrap().0;
+            if i == 1 && n == 20 {
+                duplicate = Some(id);
+                // Nothing after it for operator 1: its sequence number stays unused.
+                continue;
+            }
+            seqs[i] += 1;
+            want_final.push(id);
+        }
+    }
+
+    // Bounded wait until every expected record is final.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for id in &want_final {
+        loop {
+            let (status, _) = engine.pool_status(id).unwrap_or((TxStatus::Unknown, None));
+            let final_now =
+                status == TxStatus::Final || engine.store().tx_location(id).unwrap().is_some();
+            if final_now {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{id} not final within 60 s");
+            assert!(engine.failure().is_none(), "{:?}", engine.failure());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let dup = duplicate.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while engine.pool_status(&dup).map(|(s, _)| s) != Some(TxStatus::Rejected) {
+        assert!(Instant::now() < deadline, "the duplicate was not rejected");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(engine.store().tx_location(&dup).unwrap().is_none());
+    engine.shutdown();
+    producer.join().unwrap().unwrap();
+
+    // The committed ledger: every expected record once, nothing else, and every block
+    // re-executes to the same header on a fresh store (what a second validator would do).
+    let top = engine.read().height;
+    assert!(
+        top >= 10,
+        "{top} blocks: the stream was not spread over many"
+    );
+    assert_eq!(engine.read().log.size(), want_final.len() as u64);
+    let replay = MemStore::default();
+    let (write, _) = build_genesis(&replay, &genesis, Some(&validator)).unwrap();
+    replay.commit(&write).unwrap();
+    for h in 1..=top {
+        let tip = load_tip(&replay).unwrap().unwrap();
+        let header = store.header(h).unwrap().unwrap();
+        let body = store.body(h).unwrap().unwrap();
+        let block = liangxin_types::Block { header, body };
+        let seed = liangxin_node::exec::block_seed(&tip.checkpoint);
+        let built = verify_block(&replay, None, &[], &tip, &block, seed)
+            .unwrap()
+            .unwrap_or_else(|e| panic!("block {h} does not re-execute: {e}"));
+        let mut write = built.write;
+        write.checkpoint(store.checkpoint(Some(h)).unwrap().unwrap());
+        replay.commit(&write).unwrap();
+    }
+    assert_eq!(
+        load_tip(&replay).unwrap().unwrap().state_root,
+        engine.read().state_root
+    );
+}
