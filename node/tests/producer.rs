@@ -6,39 +6,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use liangxin_contracts::genesis::Genesis;
-use liangxin_contracts::model::Sector;
+use common::{Dev, uscc};
 use liangxin_node::engine::{BlockConfig, Engine};
-use liangxin_node::exec::{Validator, build_genesis, load_tip, verify_block};
+use liangxin_node::exec::{build_genesis, load_tip, verify_block};
 use liangxin_node::mempool::MempoolConfig;
 use liangxin_rpc::dto::TxStatus;
-use liangxin_sdk::Signer;
-use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder, OperatorRegistrationBuilder};
+use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder};
 use liangxin_storage::{MemStore, Store};
-use liangxin_types::uscc::check_char;
-use liangxin_types::{Canonical, SigningKey, Uscc};
-
-fn uscc(i: usize) -> Uscc {
-    let first17 = format!("91350{:06}PL{:04}", i / 10_000, i % 10_000);
-    let c = check_char(&first17).unwrap();
-    Uscc::parse(&format!("{first17}{c}")).unwrap()
-}
+use liangxin_types::Canonical;
 
 #[test]
 fn a_long_stream_commits_in_order_and_replays() {
-    let genesis = Genesis::dev();
-    let chain = genesis.chain_id().unwrap();
-    let regulator = Signer::dev(Genesis::DEV_REGULATOR);
-    let validator = Validator {
-        name: Genesis::DEV_REGULATOR.to_string(),
-        key: regulator.signing_key().clone(),
-    };
-    let store = Arc::new(MemStore::default());
-    let (write, _) = build_genesis(&*store, &genesis, Some(&validator)).unwrap();
-    store.commit(&write).unwrap();
+    let dev = Dev::new();
+    let (genesis, chain, validator) = (&dev.genesis, &dev.chain, &dev.validator);
+    let store = Arc::new(dev.fresh_store());
     let tip = load_tip(&*store).unwrap().unwrap();
     let engine = Arc::new(Engine::new(
         Arc::clone(&store),
@@ -55,25 +41,13 @@ fn a_long_stream_commits_in_order_and_replays() {
     let producer = std::thread::spawn(move || e.run_producer());
 
     // Three operators, each filing 40 instruments with consecutive sequence numbers; one of
-    // operator 1's is a duplicate (rejected by the contracts at execution) and its later
-    // ones follow with the sequence numbers that remain valid.
-    let keys: Vec<Signer> = (0..3)
-        .map(|i| Signer::new(SigningKey::dev(&format!("producer operator {i}"))))
+    // operator 1's is a duplicate (rejected by the contracts at execution) and nothing follows
+    // it for operator 1.
+    let (keys, regs) = dev.registrations("producer", 0, 3);
+    let ids: Vec<_> = regs
+        .iter()
+        .map(|r| engine.admit(r.bytes.clone(), false).unwrap().0)
         .collect();
-    let mut ids = Vec::new();
-    for (i, k) in keys.iter().enumerate() {
-        let r = OperatorRegistrationBuilder::new(
-            uscc(i),
-            format!("第{i}号出块测试有限公司"),
-            "350102",
-            Sector::FuelStation,
-            k.public_key(),
-        )
-        .build()
-        .unwrap();
-        let tx = regulator.sign(&chain, i as u64, &r).unwrap();
-        ids.push(engine.admit(tx.to_canonical().unwrap(), false).unwrap().0);
-    }
     // Admission needs the operators registered.
     let deadline = Instant::now() + Duration::from_secs(30);
     while ids
@@ -103,7 +77,7 @@ fn a_long_stream_commits_in_order_and_replays() {
             let r = InstrumentRegistrationBuilder::new(id, "DJY-2226")
                 .build()
                 .unwrap();
-            let tx = k.sign(&chain, seqs[i], &r).unwrap();
+            let tx = k.sign(chain, seqs[i], &r).unwrap();
             let id = engine.admit(tx.to_canonical().unwrap(), false).unwrap().0;
             if i == 1 && n == 20 {
                 duplicate = Some(id);
@@ -149,7 +123,7 @@ fn a_long_stream_commits_in_order_and_replays() {
     );
     assert_eq!(engine.read().log.size(), want_final.len() as u64);
     let replay = MemStore::default();
-    let (write, _) = build_genesis(&replay, &genesis, Some(&validator)).unwrap();
+    let (write, _) = build_genesis(&replay, genesis, Some(validator)).unwrap();
     replay.commit(&write).unwrap();
     for h in 1..=top {
         let tip = load_tip(&replay).unwrap().unwrap();
