@@ -123,7 +123,7 @@ fn key_hex(net: &Testnet, j: usize) -> String {
 }
 
 /// Cuts validator `i`'s links to `peers` and waits (bounded) until none of them is connected.
-fn cut_links(net: &Testnet, i: usize, peers: &[usize]) -> anyhow::Result<Duration> {
+async fn cut_links(net: &Testnet, i: usize, peers: &[usize]) -> anyhow::Result<Duration> {
     let addr = admin_addr(net, i)?;
     let keys: Vec<String> = peers.iter().map(|j| key_hex(net, *j)).collect();
     for k in &keys {
@@ -140,7 +140,7 @@ fn cut_links(net: &Testnet, i: usize, peers: &[usize]) -> anyhow::Result<Duratio
                 "validator {i} still connected to a cut peer {CUT_TIMEOUT:?} after the cut: {connected:?}"
             );
         }
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -287,7 +287,7 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
                     }
                     2 => {
                         let j = others[rng.below(others.len())];
-                        let took = cut_links(&net, i, &[j])?;
+                        let took = cut_links(&net, i, &[j]).await?;
                         state[i] = State::Cut(vec![j]);
                         timeline.push(Event {
                             at_ms: at(&started),
@@ -298,7 +298,7 @@ pub async fn run(cfg: &ChaosConfig) -> anyhow::Result<ChaosReport> {
                         });
                     }
                     _ => {
-                        let took = cut_links(&net, i, &others)?;
+                        let took = cut_links(&net, i, &others).await?;
                         state[i] = State::Cut(others);
                         timeline.push(Event {
                             at_ms: at(&started),
