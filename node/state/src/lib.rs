@@ -6,12 +6,14 @@
 
 mod error;
 pub mod hash;
+mod mem;
 mod proof;
 mod store;
 mod tree;
 
 pub use error::Error;
 pub use hash::{EMPTY, key_hash, value_hash};
+pub use mem::MemTree;
 pub use proof::{MAX_PROOF_SIBLINGS, ProofLeaf, StateProof};
 pub use store::{MemNodes, NodeReader, TreeUpdate};
 pub use tree::{DEFAULT_KEEP_VERSIONS, apply, apply_keeping, get, latest_version, prove, root};
