@@ -21,7 +21,7 @@ use liangxin_types::{Canonical, Hash, PublicKey, SignedTx, Uscc};
 use tokio::sync::broadcast;
 
 use crate::engine::Engine;
-use crate::exec::{ReadState, Tip, TreeReader, ValidatorSetProof, block_seed};
+use crate::exec::{ReadState, Tip, ValidatorSetProof, block_seed};
 
 /// The node's RPC backend.
 pub struct NodeBackend<S: Store> {
@@ -77,11 +77,21 @@ impl<S: Store + 'static> NodeBackend<S> {
         tip: &Tip,
         rows: &[(&str, Vec<u8>)],
     ) -> Result<serde_json::Value, RpcError> {
-        let reader = TreeReader::new(self.store(), Some(&self.engine.tree_cache));
         let mut out = Vec::with_capacity(rows.len());
         for (row, key) in rows {
-            let (value, proof) =
-                liangxin_state::prove(&reader, tip.height, key).map_err(internal)?;
+            // The tip is read-locked by the caller: the store's rows are the tip's.
+            let value = self.store().state_get(key).map_err(internal)?;
+            let proof = tip.state.prove(key).map_err(internal)?;
+            let leaf_value = proof
+                .leaf
+                .filter(|l| l.key_hash == liangxin_state::key_hash(key))
+                .map(|l| l.value_hash);
+            if leaf_value != value.as_deref().map(liangxin_state::value_hash) {
+                return Err(internal(format!(
+                    "state row {} and the state tree disagree",
+                    hex::encode(key)
+                )));
+            }
             out.push(ProvenRow {
                 row: (*row).to_string(),
                 key: hex::encode(key),

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::error::NodeError;
-use crate::exec::{BuiltBlock, NodeCache, ReadState, Tip, Validator, build_block};
+use crate::exec::{BuiltBlock, ReadState, Tip, Validator, build_block};
 use crate::mempool::{AdmitError, Mempool, PoolTx};
 use crate::metrics::Metrics;
 
@@ -50,9 +50,6 @@ impl Default for BlockConfig {
         }
     }
 }
-
-/// How many state tree records the engine caches (about 150 bytes each).
-pub const TREE_CACHE_RECORDS: usize = 1 << 20;
 
 /// How many rejected transaction ids `lx_tx` remembers.
 pub const REMEMBERED_REJECTIONS: usize = 100_000;
@@ -124,8 +121,6 @@ pub struct Engine<S: Store> {
     latest_time: AtomicU64,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
-    /// The state tree's record cache (block execution and proofs).
-    pub tree_cache: NodeCache,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -179,7 +174,6 @@ impl<S: Store + 'static> Engine<S> {
             checkpoints,
             entries,
             metrics,
-            tree_cache: NodeCache::new(TREE_CACHE_RECORDS),
         }
     }
 
@@ -482,15 +476,7 @@ impl<S: Store + 'static> Engine<S> {
                 "the block producer needs the validator's key".into(),
             ));
         };
-        let built = build_block(
-            &*self.store,
-            Some(&self.tree_cache),
-            &[],
-            &tip,
-            batch,
-            now_secs(),
-            validator,
-        )?;
+        let built = build_block(&*self.store, &[], &tip, batch, now_secs(), validator)?;
         let commit = built.outcomes.iter().any(|o| o.result.is_ok()) || self.needs_followup()?;
         self.finish(&built, commit, started)
     }
@@ -509,9 +495,6 @@ impl<S: Store + 'static> Engine<S> {
             self.store.commit(&built.write)?;
             *guard = built.tip.clone();
             drop(guard);
-            for (k, v) in &built.tree_puts {
-                self.tree_cache.insert(k, v);
-            }
         }
         let new_tip = &built.tip;
         let checkpoint = CheckpointInfo::from_signed(&new_tip.checkpoint)

@@ -10,6 +10,7 @@ use liangxin_contracts::store::{self, EntryChain, decode, encode, keys};
 use liangxin_contracts::{
     BlockContext, Effects, ExecError, Overlay, Record, Rejection, State, StateError, Subject, Time,
 };
+use liangxin_state::MemTree;
 use liangxin_storage::{BlockWrite, Region, Store, TableId};
 use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
 use liangxin_types::encoding::{BoundedBytes, BoundedVec};
@@ -43,8 +44,11 @@ pub struct Tip {
     pub time: u64,
     /// The log appender at the latest log size.
     pub log: MerkleLog<Blake3>,
-    /// The state root after the latest block.
+    /// The state root after the latest block (`state.root()`).
     pub state_root: Hash,
+    /// The authenticated state tree after the latest block, in memory (shared with the tips
+    /// before it: a clone costs a reference count).
+    pub state: MemTree,
     /// The latest checkpoint.
     pub checkpoint: SignedCheckpoint,
 }
@@ -76,14 +80,13 @@ impl<S: Store + ?Sized> State for ReadState<'_, S> {
     }
 }
 
-/// What an executed but not yet committed block changed: its state rows and its state-tree
-/// records. A block that extends a notarized, not yet final, parent executes on the committed
-/// store with its uncommitted ancestors' `Pending` layered on top ([`LayeredState`],
-/// [`TreeReader::with_layers`]), so validators can vote on a chain before its blocks are final.
+/// What an executed but not yet committed block changed: its state rows. A block that extends
+/// a notarized, not yet final, parent executes on the committed store with its uncommitted
+/// ancestors' `Pending` layered on top ([`LayeredState`]), and on its parent tip's state tree
+/// ([`Tip::state`]), so validators can vote on a chain before its blocks are final.
 #[derive(Debug, Default)]
 pub struct Pending {
     state: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    tree: std::collections::HashMap<Vec<u8>, Vec<u8>>,
 }
 
 /// A read-only [`State`] over the committed store with uncommitted blocks' writes on top
@@ -148,138 +151,6 @@ impl<S: Store + ?Sized> State for LayeredState<'_, S> {
             }
         }
         Ok(rows.into_iter().collect())
-    }
-}
-
-/// State tree versions kept provable: proofs are served at the latest height only, read
-/// under the tip's read lock (a commit waits for readers), so the latest and one before it
-/// (for a margin) are enough. Older versions' records are pruned in the block's batch.
-pub const TREE_VERSIONS_KEPT: u64 = 2;
-
-/// The authenticated state tree's records, read from the store's `state_tree` table through
-/// an optional [`NodeCache`].
-pub struct TreeReader<'a, S: Store + ?Sized> {
-    store: &'a S,
-    cache: Option<&'a NodeCache>,
-    layers: &'a [Arc<Pending>],
-}
-
-impl<'a, S: Store + ?Sized> TreeReader<'a, S> {
-    /// A reader of `store`'s tree, through `cache` if given.
-    pub fn new(store: &'a S, cache: Option<&'a NodeCache>) -> Self {
-        TreeReader {
-            store,
-            cache,
-            layers: &[],
-        }
-    }
-
-    /// The same reader with uncommitted blocks' tree records on top (oldest first), consulted
-    /// before the cache and the store (the tree's one mutable record, its meta row, is
-    /// rewritten by every block).
-    pub fn with_layers(mut self, layers: &'a [Arc<Pending>]) -> Self {
-        self.layers = layers;
-        self
-    }
-}
-
-impl<S: Store + ?Sized> liangxin_state::NodeReader for TreeReader<'_, S> {
-    fn get_node(&self, key: &[u8]) -> Result<Option<Vec<u8>>, liangxin_state::Error> {
-        for layer in self.layers.iter().rev() {
-            if let Some(v) = layer.tree.get(key) {
-                return Ok(Some(v.clone()));
-            }
-        }
-        if let Some(v) = self.cache.and_then(|c| c.get(key)) {
-            return Ok(Some(v));
-        }
-        let v = self
-            .store
-            .get_raw(TableId::StateTree, key)
-            .map_err(|e| liangxin_state::Error::Storage(e.to_string()))?;
-        if let (Some(c), Some(v)) = (self.cache, &v) {
-            c.insert(key, v);
-        }
-        Ok(v)
-    }
-}
-
-/// A bounded cache of the state tree's records. Records are immutable once written (each is
-/// keyed by the version that created it, and only deleted by pruning, after which no reader of
-/// a kept version asks for it), so a cached copy is never stale; the one mutable record (the
-/// tree's meta row, key `m`) is never cached. It holds the version roots and the branch nodes
-/// of the upper 16 levels (the depth is byte 9 of a node's key in `liangxin_state`'s layout;
-/// were that layout to change, the cache would only hold less, never a wrong record). Those
-/// levels are on every path, so a block's thousands of key updates and every proof read them
-/// from memory instead of RocksDB. First in, first out, in 16 shards.
-pub struct NodeCache {
-    shards: Vec<std::sync::Mutex<CacheShard>>,
-    per_shard: usize,
-}
-
-#[derive(Default)]
-struct CacheShard {
-    map: rustc_hash::FxHashMap<Vec<u8>, Vec<u8>>,
-    order: std::collections::VecDeque<Vec<u8>>,
-}
-
-/// [`NodeCache`] keeps branch nodes above this depth.
-const CACHED_DEPTHS: u8 = 16;
-
-impl NodeCache {
-    /// A cache of at most `records` records (0 disables it).
-    pub fn new(records: usize) -> Self {
-        NodeCache {
-            shards: (0..16).map(|_| Default::default()).collect(),
-            per_shard: records / 16,
-        }
-    }
-
-    fn cacheable(key: &[u8]) -> bool {
-        match key.first() {
-            Some(b'r') => true,
-            // Branch nodes (`n ‖ version ‖ depth ‖ prefix`) near the root only: every block
-            // rewrites and rereads those. A deeper node or a leaf is read again only when a
-            // nearby key changes; caching every record a block writes cost more than the reads
-            // it saved (ledger benchmark: 4,008-4,190 records/s caching all, 4,919-4,994
-            // caching depths below 16, 4,730 below 12).
-            Some(b'n') => key.get(9).is_some_and(|d| *d < CACHED_DEPTHS),
-            _ => false,
-        }
-    }
-
-    fn shard(&self, key: &[u8]) -> Option<std::sync::MutexGuard<'_, CacheShard>> {
-        if self.per_shard == 0 || !Self::cacheable(key) {
-            return None;
-        }
-        let h = key
-            .iter()
-            .rev()
-            .take(8)
-            .fold(0usize, |a, b| a.wrapping_mul(31) ^ usize::from(*b));
-        self.shards
-            .get(h % self.shards.len())
-            .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    /// The cached record under `key`.
-    pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.shard(key)?.map.get(key).cloned()
-    }
-
-    /// Caches a record (read from the store, or just committed).
-    pub fn insert(&self, key: &[u8], value: &[u8]) {
-        let Some(mut shard) = self.shard(key) else {
-            return;
-        };
-        if shard.map.insert(key.to_vec(), value.to_vec()).is_none() {
-            shard.order.push_back(key.to_vec());
-            while shard.order.len() > self.per_shard {
-                if let Some(old) = shard.order.pop_front() {
-                    shard.map.remove(&old);
-                }
-            }
-        }
     }
 }
 
@@ -391,8 +262,6 @@ pub struct BuiltBlock {
     pub outcomes: Vec<TxOutcome>,
     /// The next sequence number of every signer with an accepted transaction.
     pub next_seqs: Vec<(PublicKey, u64)>,
-    /// The state tree records the block writes (to cache once committed).
-    pub tree_puts: Vec<(Vec<u8>, Vec<u8>)>,
     /// Its writes as a layer, for executing children before it is committed.
     pub pending: Arc<Pending>,
     /// Whether it changed the validator set (it rewrote the `node-index/validators` row).
@@ -414,8 +283,8 @@ pub fn build_genesis<S: Store + ?Sized>(
     })?;
     write_validator_row(&mut state)?;
     let writes = state.into_writes();
-    let tree = liangxin_state::apply(&TreeReader::new(store, None), 0, &writes)?;
-    let state_root = tree.root;
+    let tree = MemTree::new().apply(&writes)?;
+    let state_root = tree.root();
     let checkpoint = Checkpoint {
         chain_id: meta.chain_id.clone(),
         log_size: 0,
@@ -431,10 +300,7 @@ pub fn build_genesis<S: Store + ?Sized>(
         None => SignedCheckpoint::unsigned(checkpoint),
     };
     let mut write = BlockWrite::genesis(meta.chain_id.clone(), meta.genesis_hash);
-    write
-        .state_writes(writes)
-        .state_tree(tree.puts, tree.deletes)
-        .checkpoint(signed.to_note()?);
+    write.state_writes(writes).checkpoint(signed.to_note()?);
     let tip = Tip {
         chain_id: meta.chain_id,
         height: 0,
@@ -442,6 +308,7 @@ pub fn build_genesis<S: Store + ?Sized>(
         time: genesis.genesis_time.0,
         log: MerkleLog::new(),
         state_root,
+        state: tree,
         checkpoint: signed,
     };
     Ok((write, tip))
@@ -467,7 +334,6 @@ pub struct BlockParams {
 /// `tip` is committed).
 pub fn build_block<S: Store + ?Sized>(
     store: &S,
-    cache: Option<&NodeCache>,
     layers: &[Arc<Pending>],
     tip: &Tip,
     txs: &[Arc<PoolTx>],
@@ -480,7 +346,7 @@ pub fn build_block<S: Store + ?Sized>(
         proposer: validator.key.public_key().into(),
         seed: block_seed(&tip.checkpoint),
     };
-    let mut built = execute_block(store, cache, layers, tip, txs, params)?;
+    let mut built = execute_block(store, layers, tip, txs, params)?;
     let signed = SignedCheckpoint::sign(
         built.tip.checkpoint.checkpoint().clone(),
         &validator.name,
@@ -503,20 +369,18 @@ pub struct InvalidBlock(pub String);
 /// commit once final. `Ok(Err(_))` is an invalid block; `Err(_)` a failure of this node.
 pub fn verify_block<S: Store + ?Sized>(
     store: &S,
-    cache: Option<&NodeCache>,
     layers: &[Arc<Pending>],
     tip: &Tip,
     block: &liangxin_types::Block,
     seed: Hash,
 ) -> Result<Result<BuiltBlock, InvalidBlock>, NodeError> {
-    verify_block_with(store, cache, layers, tip, block, seed, &|_| None)
+    verify_block_with(store, layers, tip, block, seed, &|_| None)
 }
 
 /// [`verify_block`], taking transactions this node already verified (its mempool's, found
 /// by transaction id: the hash of the exact bytes) instead of checking their signatures again.
 pub fn verify_block_with<S: Store + ?Sized>(
     store: &S,
-    cache: Option<&NodeCache>,
     layers: &[Arc<Pending>],
     tip: &Tip,
     block: &liangxin_types::Block,
@@ -569,7 +433,7 @@ pub fn verify_block_with<S: Store + ?Sized>(
         proposer: h.proposer,
         seed,
     };
-    let built = execute_block(store, cache, layers, tip, &txs, params)?;
+    let built = execute_block(store, layers, tip, &txs, params)?;
     if let Some((i, o)) = built
         .outcomes
         .iter()
@@ -604,7 +468,6 @@ pub fn verify_block_with<S: Store + ?Sized>(
 /// is only read; `layers` are the uncommitted blocks between the store and `tip`, oldest first.
 pub fn execute_block<S: Store + ?Sized>(
     store: &S,
-    cache: Option<&NodeCache>,
     layers: &[Arc<Pending>],
     tip: &Tip,
     txs: &[Arc<PoolTx>],
@@ -646,25 +509,16 @@ pub fn execute_block<S: Store + ?Sized>(
     extend_entry_chains(&mut state, &outcomes)?;
     let set_changed = update_validator_row(&mut state)?;
     let writes = state.into_writes();
-    let tree = liangxin_state::apply_keeping(
-        &TreeReader::new(store, cache).with_layers(layers),
-        height,
-        &writes,
-        TREE_VERSIONS_KEPT,
-    )?;
-    let tree_puts = tree.puts.clone();
+    let tree = tip.state.apply(&writes)?;
     let pending = Arc::new(Pending {
         state: writes.clone(),
-        tree: tree.puts.iter().cloned().collect(),
     });
-    let state_root = tree.root;
+    let state_root = tree.root();
     let set_proof = if set_changed {
-        let mut with = layers.to_vec();
-        with.push(Arc::clone(&pending));
-        let reader = TreeReader::new(store, cache).with_layers(&with);
-        let (value, proof) = liangxin_state::prove(&reader, height, &keys::validators())?;
-        let value = value.ok_or_else(|| {
-            NodeError::Corrupt("the validator-set row just written has no proof".into())
+        let key = keys::validators();
+        let proof = tree.prove(&key)?;
+        let value = writes.get(&key).cloned().flatten().ok_or_else(|| {
+            NodeError::Corrupt("the validator-set row was changed but not written".into())
         })?;
         Some(
             serde_json::to_vec(&ValidatorSetProof {
@@ -730,10 +584,7 @@ pub fn execute_block<S: Store + ?Sized>(
             }
         }
     }
-    write
-        .tiles(log.take_dirty_tiles())
-        .state_writes(writes)
-        .state_tree(tree.puts, tree.deletes);
+    write.tiles(log.take_dirty_tiles()).state_writes(writes);
     if let Some(p) = set_proof {
         write.validator_set_change(p);
     }
@@ -744,6 +595,7 @@ pub fn execute_block<S: Store + ?Sized>(
         time,
         log,
         state_root,
+        state: tree,
         checkpoint: signed,
     };
     Ok(BuiltBlock {
@@ -751,7 +603,6 @@ pub fn execute_block<S: Store + ?Sized>(
         tip,
         outcomes,
         next_seqs: next_seqs.into_iter().collect(),
-        tree_puts,
         pending,
         changes_validators: set_changed,
     })
@@ -787,17 +638,15 @@ pub fn load_tip<S: Store + ?Sized>(store: &S) -> Result<Option<Tip>, NodeError> 
             "checkpoint at height {height} does not match the stored log"
         )));
     }
-    // The state tree must be at this height with this root: a store written by an older
-    // version without the tree (or damaged) is refused here, not at the next block.
-    let tree_root = liangxin_state::root(&TreeReader::new(store, None), height).map_err(|e| {
-        NodeError::Corrupt(format!(
-            "the state tree has no version {height} ({e}): this database was written by an \
-             incompatible version or is damaged; remove its data directory to start again"
-        ))
-    })?;
-    if tree_root != c.state_root {
+    // The state tree is rebuilt from the state rows; its root must be the checkpoint's, so a
+    // damaged or tampered state table is refused here, not at the next block.
+    let state = rebuild_state_tree(store)?;
+    if state.root() != c.state_root {
         return Err(NodeError::Corrupt(format!(
-            "the state tree's root at height {height} is {tree_root}, the checkpoint says {}",
+            "the state rows give state root {}, the checkpoint at height {height} says {}: the \
+             database is damaged or was written by an incompatible version; remove its data \
+             directory to start again",
+            state.root(),
             c.state_root
         )));
     }
@@ -807,9 +656,36 @@ pub fn load_tip<S: Store + ?Sized>(store: &S) -> Result<Option<Tip>, NodeError> 
         parent,
         time,
         state_root: c.state_root,
+        state,
         log,
         checkpoint,
     }))
+}
+
+/// State rows read per page while rebuilding the tree.
+const REBUILD_PAGE_ROWS: usize = 16_384;
+
+/// The state tree of every row in the store's state table.
+pub fn rebuild_state_tree<S: Store + ?Sized>(store: &S) -> Result<MemTree, NodeError> {
+    let mut leaves = Vec::new();
+    let mut start: Vec<u8> = Vec::new();
+    loop {
+        let rows = store.scan_raw(TableId::State, &[], &start, REBUILD_PAGE_ROWS)?;
+        let full = rows.len() == REBUILD_PAGE_ROWS;
+        leaves.extend(
+            rows.iter()
+                .map(|(k, v)| (liangxin_state::key_hash(k), liangxin_state::value_hash(v))),
+        );
+        match rows.into_iter().last() {
+            Some((mut k, _)) if full => {
+                // The next page starts just after this key.
+                k.push(0);
+                start = k;
+            }
+            _ => break,
+        }
+    }
+    Ok(MemTree::from_hashes(leaves)?)
 }
 
 #[cfg(test)]
@@ -823,7 +699,6 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec())))
                 .collect(),
-            tree: Default::default(),
         })
     }
 

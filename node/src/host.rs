@@ -457,14 +457,7 @@ impl<S: Store + 'static> Host<S> {
             seed: consensus_seed(&parent),
         };
         let started = Instant::now();
-        let built = execute_block(
-            self.engine.store(),
-            Some(&self.engine.tree_cache),
-            layers,
-            &tip,
-            txs,
-            params,
-        )?;
+        let built = execute_block(self.engine.store(), layers, &tip, txs, params)?;
         self.observe_execution(txs.len(), started.elapsed());
         let Some(header) = built.write.header().cloned() else {
             return Ok(None);
@@ -499,15 +492,9 @@ impl<S: Store + 'static> Host<S> {
         let seed = consensus_seed(&header.parent);
         let engine = Arc::clone(&self.engine);
         let started = Instant::now();
-        let verdict = verify_block_with(
-            self.engine.store(),
-            Some(&self.engine.tree_cache),
-            &layers,
-            &tip,
-            &block,
-            seed,
-            &|id| engine.pooled(id),
-        )?;
+        let verdict = verify_block_with(self.engine.store(), &layers, &tip, &block, seed, &|id| {
+            engine.pooled(id)
+        })?;
         self.observe_execution(block.body.txs.len(), started.elapsed());
         match verdict {
             Ok(built) => {

@@ -949,14 +949,7 @@ impl Driver {
         for (b, h) in blocks.iter().zip(&hashes) {
             let started = Instant::now();
             let seed = consensus_seed(&b.block.header.parent);
-            let mut built = match verify_block(
-                self.engine.store(),
-                Some(&self.engine.tree_cache),
-                &[],
-                &tip,
-                &b.block,
-                seed,
-            )? {
+            let mut built = match verify_block(self.engine.store(), &[], &tip, &b.block, seed)? {
                 Ok(built) => built,
                 Err(e) => {
                     return Err(NodeError::Corrupt(format!(

@@ -36,11 +36,10 @@ fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
     // Layered: block 2 executes over block 1's pending writes; nothing is committed.
     let store = dev.fresh_store();
     let tip0 = load_tip(&store).unwrap().unwrap();
-    let b1 = build_block(&store, None, &[], &tip0, &regs, t, validator).unwrap();
+    let b1 = build_block(&store, &[], &tip0, &regs, t, validator).unwrap();
     assert!(b1.outcomes.iter().all(|o| o.result.is_ok()));
     let b2 = build_block(
         &store,
-        None,
         std::slice::from_ref(&b1.pending),
         &b1.tip,
         &filings,
@@ -64,9 +63,9 @@ fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
 
     // Committed: the same two blocks, one after the other.
     let store2 = dev.fresh_store();
-    let c1 = build_block(&store2, None, &[], &tip0, &regs, t, validator).unwrap();
+    let c1 = build_block(&store2, &[], &tip0, &regs, t, validator).unwrap();
     store2.commit(&c1.write).unwrap();
-    let c2 = build_block(&store2, None, &[], &c1.tip, &filings, t + 1, validator).unwrap();
+    let c2 = build_block(&store2, &[], &c1.tip, &filings, t + 1, validator).unwrap();
     assert_eq!(b1.tip.checkpoint, c1.tip.checkpoint);
     assert_eq!(
         b2.tip.checkpoint, c2.tip.checkpoint,
@@ -91,7 +90,6 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     let tip0 = load_tip(&proposer).unwrap().unwrap();
     let built = build_block(
         &proposer,
-        None,
         &[],
         &tip0,
         &regs,
@@ -104,7 +102,7 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
 
     let voter = dev.fresh_store();
     let vtip = load_tip(&voter).unwrap().unwrap();
-    let ok = verify_block(&voter, None, &[], &vtip, &block, seed)
+    let ok = verify_block(&voter, &[], &vtip, &block, seed)
         .unwrap()
         .expect("valid");
     assert_eq!(ok.tip.state_root, built.tip.state_root);
@@ -114,7 +112,7 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
         .iter()
         .map(|t| (t.id, std::sync::Arc::clone(t)))
         .collect();
-    let ok2 = verify_block_with(&voter, None, &[], &vtip, &block, seed, &|id| {
+    let ok2 = verify_block_with(&voter, &[], &vtip, &block, seed, &|id| {
         pooled.get(id).cloned()
     })
     .unwrap()
@@ -122,7 +120,7 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     assert_eq!(ok2.write.header(), built.write.header());
     // A lookup that answers other bytes for an id is not trusted: those are decoded again.
     let wrong = std::sync::Arc::clone(&regs[1]);
-    let ok3 = verify_block_with(&voter, None, &[], &vtip, &block, seed, &|_| {
+    let ok3 = verify_block_with(&voter, &[], &vtip, &block, seed, &|_| {
         Some(std::sync::Arc::clone(&wrong))
     })
     .unwrap()
@@ -133,7 +131,7 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     let mut bad = block.clone();
     bad.header.state_root = liangxin_types::Hash::from([7; 32]);
     assert!(
-        verify_block(&voter, None, &[], &vtip, &bad, seed)
+        verify_block(&voter, &[], &vtip, &bad, seed)
             .unwrap()
             .is_err()
     );
@@ -143,7 +141,7 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     txs.swap(0, 2);
     bad.body.txs = liangxin_types::encoding::BoundedVec::new(txs).unwrap();
     assert!(
-        verify_block(&voter, None, &[], &vtip, &bad, seed)
+        verify_block(&voter, &[], &vtip, &bad, seed)
             .unwrap()
             .is_err()
     );
@@ -151,7 +149,7 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     let mut bad = block.clone();
     bad.header.parent = liangxin_types::Hash::from([1; 32]);
     assert!(
-        verify_block(&voter, None, &[], &vtip, &bad, seed)
+        verify_block(&voter, &[], &vtip, &bad, seed)
             .unwrap()
             .is_err()
     );
@@ -164,7 +162,7 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     txs[1] = liangxin_types::encoding::BoundedBytes::new(raw).unwrap();
     bad.body.txs = liangxin_types::encoding::BoundedVec::new(txs).unwrap();
     bad.header.body_hash = bad.body.hash().unwrap();
-    let err = verify_block(&voter, None, &[], &vtip, &bad, seed)
+    let err = verify_block(&voter, &[], &vtip, &bad, seed)
         .unwrap()
         .unwrap_err();
     assert!(err.0.contains("transaction 1"), "{err}");

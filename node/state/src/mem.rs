@@ -119,7 +119,12 @@ struct Updater {
 impl Updater {
     /// Applies `writes` (sorted by key hash, all sharing the first `at` bits) to the subtree
     /// `cur` hanging at depth `at`.
-    fn update(&mut self, at: usize, cur: Option<&Arc<Node>>, writes: &[Write]) -> Option<Arc<Node>> {
+    fn update(
+        &mut self,
+        at: usize,
+        cur: Option<&Arc<Node>>,
+        writes: &[Write],
+    ) -> Option<Arc<Node>> {
         let (Some(first), Some(last)) = (writes.first(), writes.last()) else {
             return cur.cloned();
         };
@@ -129,7 +134,9 @@ impl Updater {
             return self.build(at, &entries);
         };
         match &**node {
-            Node::Leaf { kh: lkh, vh: lvh, .. } => {
+            Node::Leaf {
+                kh: lkh, vh: lvh, ..
+            } => {
                 let mut entries = Vec::with_capacity(writes.len() + 1);
                 let mut placed = false;
                 for w in writes {
@@ -140,7 +147,9 @@ impl Updater {
                     if w.kh == *lkh {
                         placed = true;
                         match w.vh {
-                            Some(vh) if vh == *lvh => entries.push(Entry::Existing(Arc::clone(node))),
+                            Some(vh) if vh == *lvh => {
+                                entries.push(Entry::Existing(Arc::clone(node)))
+                            }
                             Some(vh) => entries.push(Entry::New { kh: w.kh, vh }),
                             None => self.removed += 1,
                         }
@@ -450,7 +459,9 @@ mod tests {
     #[test]
     fn unchanged_writes_share_the_root() {
         let t = MemTree::from_rows([("a", "1"), ("b", "2"), ("c", "3")]).unwrap();
-        let same = t.apply(&writes(&[("a", Some("1")), ("nope", None)])).unwrap();
+        let same = t
+            .apply(&writes(&[("a", Some("1")), ("nope", None)]))
+            .unwrap();
         assert!(Arc::ptr_eq(
             t.root.as_ref().unwrap(),
             same.root.as_ref().unwrap()

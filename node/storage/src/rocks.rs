@@ -15,6 +15,11 @@ use crate::store::{Row, Rows, Store, read_tip};
 use crate::tables::{Codec, Table, TableId, Tiles};
 use crate::write::BlockWrite;
 
+/// Column families written by earlier versions and no longer read, dropped when a database is
+/// opened: `state_tree` held the state tree's records until the node kept the tree in memory
+/// (rebuilt from the `state` table at start).
+const LEGACY_TABLES: &[&str] = &["state_tree"];
+
 /// Tuning of a [`RocksStore`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RocksOptions {
@@ -78,10 +83,23 @@ impl RocksStore {
         // oldest WAL data are flushed, so reopening after a crash replays at most this much.
         db.set_max_total_wal_size(64 << 20);
         db.set_keep_log_file_num(4);
+        // Column families of earlier versions that hold nothing this one reads are opened (RocksDB
+        // refuses to open a database without all of its families) and then dropped.
+        let existing = DB::list_cf(&db, &path).unwrap_or_default();
+        let legacy: Vec<&str> = LEGACY_TABLES
+            .iter()
+            .copied()
+            .filter(|name| existing.iter().any(|e| e == name))
+            .collect();
         let families = TableId::ALL
             .iter()
-            .map(|t| ColumnFamilyDescriptor::new(t.name(), cf.clone()));
-        let db = DB::open_cf_descriptors(&db, &path, families)?;
+            .map(|t| t.name())
+            .chain(legacy.iter().copied())
+            .map(|name| ColumnFamilyDescriptor::new(name, cf.clone()));
+        let mut db = DB::open_cf_descriptors(&db, &path, families)?;
+        for name in legacy {
+            db.drop_cf(name)?;
+        }
         Ok(RocksStore {
             db,
             path,

@@ -104,9 +104,6 @@ tables! {
     Tiles = "tiles": TileId => Tile<Blake3>;
     /// Raw key → raw value: the contracts' state.
     State = "state": Vec<u8> => Vec<u8>;
-    /// Raw key → raw value: the authenticated state tree's records (`liangxin-state`), which
-    /// the tree crate lays out itself.
-    StateTree = "state_tree": Vec<u8> => Vec<u8>;
     /// USCC (18) ‖ leaf index (u64 BE) → empty: an operator's entries.
     ByOperator = "by_operator": OperatorKey => ();
     /// Instrument key length (u16 BE) ‖ instrument key ‖ leaf index (u64 BE) → empty: an

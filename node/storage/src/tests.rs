@@ -782,7 +782,6 @@ fn tables_are_declared_once() {
             "tx_index",
             "tiles",
             "state",
-            "state_tree",
             "by_operator",
             "by_instrument",
             "by_certificate",
@@ -792,4 +791,27 @@ fn tables_are_declared_once() {
     );
     assert_eq!(Headers::ID, TableId::Headers);
     let _ = Arc::new(());
+}
+
+#[test]
+fn a_legacy_state_tree_family_is_dropped_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // A database as an earlier version left it: every table plus `state_tree`.
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        let mut names: Vec<&str> = TableId::ALL.iter().map(|t| t.name()).collect();
+        names.push("state_tree");
+        let db = rocksdb::DB::open_cf(&opts, dir.path(), &names).unwrap();
+        let cf = db.cf_handle("state_tree").unwrap();
+        db.put_cf(&cf, b"n-record", b"old").unwrap();
+    }
+    let store = RocksStore::open(dir.path()).unwrap();
+    assert_eq!(store.state_get(b"anything").unwrap(), None);
+    drop(store);
+    let families = rocksdb::DB::list_cf(&rocksdb::Options::default(), dir.path()).unwrap();
+    assert!(!families.iter().any(|f| f == "state_tree"), "{families:?}");
+    // Opening again (nothing left to drop) works too.
+    RocksStore::open(dir.path()).unwrap();
 }

@@ -8,8 +8,8 @@ use liangxin_types::{BlockBody, BlockHeader, ChainId, Hash, Uscc};
 use crate::Error;
 use crate::tables::{
     Bodies, ByCertificate, ByInstrument, ByOperator, ByRegion, Checkpoints, Codec, Entries,
-    Headers, InstrumentKey, Meta, MetaKey, OperatorKey, Region, RegionKey, State, StateTree, Table,
-    TableId, Tiles, TxIndex, TxLocation, ValidatorSets,
+    Headers, InstrumentKey, Meta, MetaKey, OperatorKey, Region, RegionKey, State, Table, TableId,
+    Tiles, TxIndex, TxLocation, ValidatorSets,
 };
 
 /// One row write of an encoded batch: table, key, and the value (`None` deletes the key).
@@ -62,7 +62,6 @@ pub struct BlockWrite {
     entries: Vec<NewEntry>,
     tiles: Vec<(TileId, Arc<Tile<Blake3>>)>,
     state: Vec<(Vec<u8>, Option<Vec<u8>>)>,
-    state_tree: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     by_operator: Vec<(Uscc, u64)>,
     by_instrument: Vec<(Vec<u8>, u64)>,
     by_certificate: Vec<(Hash, u64)>,
@@ -79,7 +78,6 @@ impl BlockWrite {
             entries: Vec::new(),
             tiles: Vec::new(),
             state: Vec::new(),
-            state_tree: Vec::new(),
             by_operator: Vec::new(),
             by_instrument: Vec::new(),
             by_certificate: Vec::new(),
@@ -176,20 +174,6 @@ impl BlockWrite {
         writes: impl IntoIterator<Item = (Vec<u8>, Option<Vec<u8>>)>,
     ) -> &mut Self {
         self.state.extend(writes);
-        self
-    }
-
-    /// Adds the authenticated state tree's record writes (`puts`, then `deletes` of records
-    /// no longer needed), as `liangxin_state::apply` returns them.
-    pub fn state_tree(
-        &mut self,
-        puts: Vec<(Vec<u8>, Vec<u8>)>,
-        deletes: Vec<Vec<u8>>,
-    ) -> &mut Self {
-        self.state_tree
-            .extend(puts.into_iter().map(|(k, v)| (k, Some(v))));
-        self.state_tree
-            .extend(deletes.into_iter().map(|k| (k, None)));
         self
     }
 
@@ -329,9 +313,6 @@ impl BlockWrite {
         }
         for (key, value) in &self.state {
             ops.raw(State::ID, key.clone(), value.clone());
-        }
-        for (key, value) in &self.state_tree {
-            ops.raw(StateTree::ID, key.clone(), value.clone());
         }
         for (uscc, leaf_index) in &self.by_operator {
             check_leaf(*leaf_index, "operator")?;
