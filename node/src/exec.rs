@@ -667,24 +667,57 @@ const REBUILD_PAGE_ROWS: usize = 16_384;
 
 /// The state tree of every row in the store's state table.
 pub fn rebuild_state_tree<S: Store + ?Sized>(store: &S) -> Result<MemTree, NodeError> {
-    let mut leaves = Vec::new();
-    let mut start: Vec<u8> = Vec::new();
-    loop {
-        let rows = store.scan_raw(TableId::State, &[], &start, REBUILD_PAGE_ROWS)?;
-        let full = rows.len() == REBUILD_PAGE_ROWS;
-        leaves.extend(
+    type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+    fn hash(rows: &Rows, out: &mut Vec<(Hash, Hash)>) {
+        out.extend(
             rows.iter()
                 .map(|(k, v)| (liangxin_state::key_hash(k), liangxin_state::value_hash(v))),
         );
-        match rows.into_iter().last() {
-            Some((mut k, _)) if full => {
-                // The next page starts just after this key.
-                k.push(0);
-                start = k;
-            }
-            _ => break,
-        }
     }
+    // Hashing is most of the rebuild: this thread reads pages and hands them to a second one,
+    // hashing a page itself whenever that one is still busy, so the work balances itself.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Rows>(1);
+    let (leaves, helped) = std::thread::scope(|s| {
+        let helper = s.spawn(move || {
+            let mut out = Vec::new();
+            for rows in rx {
+                hash(&rows, &mut out);
+            }
+            out
+        });
+        let mut leaves = Vec::new();
+        let mut start: Vec<u8> = Vec::new();
+        let read = loop {
+            let rows = match store.scan_raw(TableId::State, &[], &start, REBUILD_PAGE_ROWS) {
+                Ok(rows) => rows,
+                Err(e) => break Err(e),
+            };
+            let next = match rows.last() {
+                Some((k, _)) if rows.len() == REBUILD_PAGE_ROWS => {
+                    // The next page starts just after this key.
+                    let mut k = k.clone();
+                    k.push(0);
+                    Some(k)
+                }
+                _ => None,
+            };
+            match tx.try_send(rows) {
+                Ok(()) => {}
+                Err(std::sync::mpsc::TrySendError::Full(rows))
+                | Err(std::sync::mpsc::TrySendError::Disconnected(rows)) => {
+                    hash(&rows, &mut leaves)
+                }
+            }
+            match next {
+                Some(k) => start = k,
+                None => break Ok(()),
+            }
+        };
+        drop(tx);
+        (read.map(|()| leaves), helper.join())
+    });
+    let mut leaves = leaves?;
+    leaves.extend(helped.map_err(|_| NodeError::Corrupt("the hashing thread failed".into()))?);
     Ok(MemTree::from_hashes(leaves)?)
 }
 
@@ -700,6 +733,35 @@ mod tests {
                 .map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec())))
                 .collect(),
         })
+    }
+
+    #[test]
+    fn the_tree_rebuilt_from_many_pages_of_rows_is_the_tree_of_those_rows() {
+        let store = MemStore::new();
+        let mut w = BlockWrite::genesis(
+            ChainId::new("rebuild-test").expect("chain"),
+            Hash::from([2; 32]),
+        );
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = (0..REBUILD_PAGE_ROWS * 2 + 7)
+            .map(|i| {
+                (
+                    format!("row/{i:08}").into_bytes(),
+                    vec![(i % 251) as u8; i % 40],
+                )
+            })
+            .collect();
+        w.state_writes(rows.iter().map(|(k, v)| (k.clone(), Some(v.clone()))));
+        store.commit(&w).expect("commit");
+        let rebuilt = rebuild_state_tree(&store).expect("rebuild");
+        assert_eq!(rebuilt.len(), rows.len() as u64);
+        assert_eq!(
+            rebuilt.root(),
+            MemTree::from_rows(rows).expect("tree").root()
+        );
+        assert_eq!(
+            rebuild_state_tree(&MemStore::new()).expect("empty").root(),
+            liangxin_state::EMPTY
+        );
     }
 
     #[test]

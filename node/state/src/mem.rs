@@ -251,6 +251,16 @@ fn combine(d: usize, path: &Hash, l: Option<Arc<Node>>, r: Option<Arc<Node>>) ->
     }
 }
 
+/// Leaves from which [`MemTree::from_hashes`] builds on two threads.
+const PARALLEL_BUILD_LEAVES: usize = 1 << 16;
+
+/// The first 8 bytes of a hash as a big-endian integer (its order is the hash's order).
+fn head(h: &Hash) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.0[..8]);
+    u64::from_be_bytes(b)
+}
+
 fn first_collision(sorted: &[Write]) -> Option<Hash> {
     sorted
         .windows(2)
@@ -278,9 +288,25 @@ impl MemTree {
         )
     }
 
-    /// The tree holding exactly the (key hash, value hash) pairs `leaves`, in any order.
+    /// The tree holding exactly the (key hash, value hash) pairs `leaves`, in any order. A large
+    /// set is built on two threads (its two halves under the root); the tree is the same.
     pub fn from_hashes(mut leaves: Vec<(Hash, Hash)>) -> Result<Self, Error> {
-        leaves.sort_unstable_by_key(|(kh, _)| *kh);
+        // Key hashes are uniform: sorting by their first 8 bytes as an integer and then fixing
+        // the (rare) runs that share them is a total order by key hash, and much faster than
+        // comparing 32-byte arrays throughout.
+        leaves.sort_unstable_by_key(|(kh, _)| head(kh));
+        let mut i = 0;
+        while i < leaves.len() {
+            let h = head(&leaves[i].0);
+            let run = leaves[i..]
+                .iter()
+                .take_while(|(kh, _)| head(kh) == h)
+                .count();
+            if run > 1 {
+                leaves[i..i + run].sort_unstable_by_key(|(kh, _)| *kh);
+            }
+            i += run;
+        }
         if let Some(w) = leaves.windows(2).find(|w| w[0].0 == w[1].0) {
             return Err(Error::KeyHashCollision(w[0].0.to_hex()));
         }
@@ -289,7 +315,20 @@ impl MemTree {
             .map(|(kh, vh)| Entry::New { kh, vh })
             .collect();
         let len = entries.len() as u64;
-        let root = Updater::default().build(0, &entries);
+        let split = entries.partition_point(|e| !bit(e.kh(), 0));
+        let root = if entries.len() >= PARALLEL_BUILD_LEAVES && split > 0 && split < entries.len() {
+            // Both sides non-empty: the root is the branch at depth 0 over the two halves.
+            let (el, er) = entries.split_at(split);
+            let (l, r) = std::thread::scope(|s| {
+                let left = s.spawn(|| Updater::default().build(1, el));
+                let r = Updater::default().build(1, er);
+                (left.join(), r)
+            });
+            let l = l.map_err(|_| Error::Storage("a tree-building thread failed".into()))?;
+            combine(0, &Hash::ZERO, l, r)
+        } else {
+            Updater::default().build(0, &entries)
+        };
         Ok(MemTree { root, len })
     }
 
@@ -454,6 +493,27 @@ mod tests {
         p.verify(&t2.root(), b"c", None).unwrap();
         assert_eq!(t2.value_hash(b"b"), Some(value_hash(b"2")));
         assert_eq!(t2.value_hash(b"c"), None);
+    }
+
+    #[test]
+    fn a_large_rebuild_on_two_threads_is_the_same_tree() {
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = (0u32..PARALLEL_BUILD_LEAVES as u32 + 5_000)
+            .map(|i| (format!("key/{i}").into_bytes(), i.to_be_bytes().to_vec()))
+            .collect();
+        let rebuilt = MemTree::from_rows(rows.iter().map(|(k, v)| (k, v))).unwrap();
+        let applied = MemTree::new()
+            .apply(
+                &rows
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Some(v.clone())))
+                    .collect(),
+            )
+            .unwrap();
+        assert_eq!(rebuilt.root(), applied.root());
+        assert_eq!(rebuilt.len(), rows.len() as u64);
+        let p = rebuilt.prove(b"key/12345").unwrap();
+        p.verify(&rebuilt.root(), b"key/12345", Some(&12345u32.to_be_bytes()))
+            .unwrap();
     }
 
     #[test]
