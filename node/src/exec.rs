@@ -608,8 +608,18 @@ pub fn execute_block<S: Store + ?Sized>(
     })
 }
 
-/// Rebuilds the tip from a store holding at least the genesis write.
+/// Rebuilds the tip from a store holding at least the genesis write (the state tree from the
+/// state rows).
 pub fn load_tip<S: Store + ?Sized>(store: &S) -> Result<Option<Tip>, NodeError> {
+    load_tip_with(store, |_, _| None)
+}
+
+/// [`load_tip`], taking the state tree from `saved(height, state_root)` when it gives one with
+/// that root (a tree saved at the last stop, [`crate::snapshot`]), else rebuilding it.
+pub fn load_tip_with<S: Store + ?Sized>(
+    store: &S,
+    saved: impl FnOnce(u64, &Hash) -> Option<MemTree>,
+) -> Result<Option<Tip>, NodeError> {
     let Some(height) = store.committed_height()? else {
         return Ok(None);
     };
@@ -640,7 +650,10 @@ pub fn load_tip<S: Store + ?Sized>(store: &S) -> Result<Option<Tip>, NodeError> 
     }
     // The state tree is rebuilt from the state rows; its root must be the checkpoint's, so a
     // damaged or tampered state table is refused here, not at the next block.
-    let state = rebuild_state_tree(store)?;
+    let state = match saved(height, &c.state_root) {
+        Some(tree) if tree.root() == c.state_root => tree,
+        _ => rebuild_state_tree(store)?,
+    };
     if state.root() != c.state_root {
         return Err(NodeError::Corrupt(format!(
             "the state rows give state root {}, the checkpoint at height {height} says {}: the \

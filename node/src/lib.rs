@@ -15,6 +15,7 @@ pub mod mempool;
 pub mod metrics;
 pub mod network;
 pub mod runtime;
+pub mod snapshot;
 pub mod votelog;
 
 pub use error::NodeError;

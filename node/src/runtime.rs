@@ -17,7 +17,7 @@ use crate::backend::NodeBackend;
 use crate::config::{CONFIG_FILE, NodeConfig};
 use crate::engine::Engine;
 use crate::error::NodeError;
-use crate::exec::{Validator, build_genesis, load_tip};
+use crate::exec::{Validator, build_genesis, load_tip_with};
 
 /// A running node.
 pub struct RunningNode {
@@ -33,6 +33,8 @@ pub struct RunningNode {
     /// The regulators' network, when it runs.
     pub network: Option<crate::network::NetworkHandle>,
     producer_done: oneshot::Receiver<Result<(), NodeError>>,
+    /// Where the state tree is saved when the node stops.
+    snapshot_path: std::path::PathBuf,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
@@ -141,7 +143,10 @@ impl RunningNode {
         let genesis_hash = genesis
             .hash()
             .map_err(|e| NodeError::Genesis(e.to_string()))?;
-        let tip = match load_tip(&*store)? {
+        let snapshot_path = crate::snapshot::path_for(&data_dir);
+        let tip = match load_tip_with(&*store, |height, root| {
+            crate::snapshot::take(&snapshot_path, height, root)
+        })? {
             Some(tip) => {
                 if store.genesis_hash()? != Some(genesis_hash) {
                     return Err(NodeError::Config(format!(
@@ -235,6 +240,7 @@ impl RunningNode {
             producer,
             network,
             producer_done,
+            snapshot_path,
         })
     }
 
@@ -269,6 +275,25 @@ impl RunningNode {
         }
         if let Some(p) = self.producer.take() {
             let _ = tokio::task::spawn_blocking(move || p.join()).await;
+        }
+        // Nothing commits any more: save the tree, so the next start need not rebuild it.
+        let engine = Arc::clone(&self.engine);
+        let path = self.snapshot_path.clone();
+        let saved = tokio::task::spawn_blocking(move || {
+            let tip = engine.read();
+            crate::snapshot::save(&path, &tip).map(|n| (n, tip.height))
+        })
+        .await;
+        match saved {
+            Ok(Ok((leaves, height))) => {
+                tracing::info!(leaves, height, "saved the state tree for the next start")
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot save the state tree; the next start rebuilds it")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot save the state tree; the next start rebuilds it")
+            }
         }
     }
 }

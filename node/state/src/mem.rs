@@ -369,6 +369,25 @@ impl MemTree {
         self.root.is_none()
     }
 
+    /// Every (key hash, value hash) pair, in key-hash order: what [`from_hashes`](Self::from_hashes)
+    /// rebuilds this tree from (a node saves them when it stops, so that it starts without
+    /// rehashing its whole state).
+    pub fn leaves(&self) -> impl Iterator<Item = (Hash, Hash)> + '_ {
+        let mut stack: Vec<&Node> = self.root.as_deref().into_iter().collect();
+        std::iter::from_fn(move || {
+            while let Some(node) = stack.pop() {
+                match node {
+                    Node::Leaf { kh, vh, .. } => return Some((*kh, *vh)),
+                    Node::Branch { left, right, .. } => {
+                        stack.push(right);
+                        stack.push(left);
+                    }
+                }
+            }
+            None
+        })
+    }
+
     /// The value hash stored for `key`, if present.
     pub fn value_hash(&self, key: &[u8]) -> Option<Hash> {
         let kh = key_hash(key);
@@ -511,6 +530,13 @@ mod tests {
             .unwrap();
         assert_eq!(rebuilt.root(), applied.root());
         assert_eq!(rebuilt.len(), rows.len() as u64);
+        let leaves: Vec<(Hash, Hash)> = applied.leaves().collect();
+        assert_eq!(leaves.len(), rows.len());
+        assert!(
+            leaves.windows(2).all(|w| w[0].0 < w[1].0),
+            "in key-hash order"
+        );
+        assert_eq!(MemTree::from_hashes(leaves).unwrap().root(), applied.root());
         let p = rebuilt.prove(b"key/12345").unwrap();
         p.verify(&rebuilt.root(), b"key/12345", Some(&12345u32.to_be_bytes()))
             .unwrap();
