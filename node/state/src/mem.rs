@@ -74,7 +74,7 @@ impl Node {
 /// One version of the authenticated state tree in memory: its root and proofs, no values.
 ///
 /// Cloning is cheap (one reference count). Memory: two nodes per key (a leaf and, but for one,
-/// a branching node), about 200 bytes per key on 64-bit targets.
+/// a branching node), about 250 bytes per key on 64-bit targets.
 #[derive(Clone, Debug, Default)]
 pub struct MemTree {
     root: Option<Arc<Node>>,
