@@ -138,9 +138,65 @@ pub struct PublicKey {
     key: VerifyingKey,
 }
 
+/// Keys decoded recently, by their bytes: decoding a key decompresses a curve point and checks
+/// its order (about 15 µs), and the same few signers' keys are decoded again and again (every
+/// stored entry read back for a query carries its signer's key). Only keys that passed every
+/// check are kept, so a hit gives exactly what decoding would. 16 shards of at most
+/// [`KEY_CACHE_SHARD`] keys; a full shard is emptied (about 200 bytes a key: at most 13 MiB).
+struct KeyCache {
+    shards: [std::sync::Mutex<std::collections::HashMap<[u8; PUBLIC_KEY_LEN], VerifyingKey>>; 16],
+}
+
+/// Most keys one shard of the decoded-key cache holds.
+const KEY_CACHE_SHARD: usize = 4096;
+
+static KEY_CACHE: std::sync::LazyLock<KeyCache> = std::sync::LazyLock::new(|| KeyCache {
+    shards: std::array::from_fn(|_| Default::default()),
+});
+
+impl KeyCache {
+    fn shard(
+        &self,
+        bytes: &[u8; PUBLIC_KEY_LEN],
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<[u8; PUBLIC_KEY_LEN], VerifyingKey>>
+    {
+        let shard = &self.shards[usize::from(bytes[0] & 15)];
+        shard.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, bytes: &[u8; PUBLIC_KEY_LEN]) -> Option<VerifyingKey> {
+        self.shard(bytes).get(bytes).copied()
+    }
+
+    fn insert(&self, bytes: &[u8; PUBLIC_KEY_LEN], key: VerifyingKey) {
+        let mut shard = self.shard(bytes);
+        if shard.len() >= KEY_CACHE_SHARD {
+            shard.clear();
+        }
+        shard.insert(*bytes, key);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .sum()
+    }
+}
+
 impl PublicKey {
     /// Decodes and checks a key: canonical encoding, a point on the curve, not of small order.
     pub fn from_bytes(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<Self, Error> {
+        if let Some(key) = KEY_CACHE.get(bytes) {
+            return Ok(PublicKey { bytes: *bytes, key });
+        }
+        let key = Self::decode_uncached(bytes)?;
+        KEY_CACHE.insert(bytes, key);
+        Ok(PublicKey { bytes: *bytes, key })
+    }
+
+    fn decode_uncached(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<VerifyingKey, Error> {
         if !canonical_y(bytes) {
             return Err(Error::BadKey("non-canonical point encoding"));
         }
@@ -151,7 +207,7 @@ impl PublicKey {
         }
         // x = 0 with the sign bit set ("negative zero") only occurs for small-order points,
         // rejected above; so the encoding is now the unique one for this point.
-        Ok(PublicKey { bytes: *bytes, key })
+        Ok(key)
     }
 
     /// Decodes from a slice that must be 32 bytes long.
@@ -616,6 +672,33 @@ impl<'de> Deserialize<'de> for Signature {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_decoded_key_cache_gives_what_decoding_gives_and_stays_bounded() {
+        let keys: Vec<PublicKey> = (0..3 * KEY_CACHE_SHARD as u32)
+            .map(|i| {
+                let mut seed = [7u8; SEED_LEN];
+                seed[..4].copy_from_slice(&i.to_be_bytes());
+                SigningKey::from_seed(&seed).public_key()
+            })
+            .collect();
+        for k in &keys {
+            let again = PublicKey::from_bytes(k.as_bytes()).unwrap();
+            assert!(again == *k);
+            assert_eq!(
+                again.key,
+                PublicKey::decode_uncached(k.as_bytes()).unwrap(),
+                "a cached key is the decoded key"
+            );
+        }
+        assert!(KEY_CACHE.len() <= 16 * KEY_CACHE_SHARD);
+        // Rejected keys are never cached: they stay rejected however often they come.
+        for _ in 0..2 {
+            for p in small_order_points() {
+                assert!(PublicKey::from_bytes(&p).is_err());
+            }
+        }
+    }
 
     /// The eight small-order points of edwards25519 in canonical encoding.
     pub(crate) fn small_order_points() -> Vec<[u8; 32]> {
