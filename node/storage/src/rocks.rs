@@ -47,7 +47,8 @@ impl Default for RocksOptions {
 /// Options (see [`RocksStore::open_with`]): the database and missing column families are created
 /// on open; no compression (tiles are hashes and entries are signed records, neither compresses,
 /// and the build links no compression library); one LRU block cache shared by all column families;
-/// a 10-bit Bloom filter per table file for point reads (tiles, entries, the transaction index);
+/// a 10-bit Bloom filter per table file for point reads (tiles, entries, the transaction index)
+/// and a whole-key Bloom filter per memtable;
 /// two background jobs; four info logs kept. Every commit is one `WriteBatch` written with
 /// `sync = true`, so it is on disk when [`Store::commit`] returns.
 pub struct RocksStore {
@@ -75,6 +76,12 @@ impl RocksStore {
         cf.set_compression_type(DBCompressionType::None);
         cf.set_bottommost_compression_type(DBCompressionType::None);
         cf.set_block_based_table_factory(&table);
+        // A Bloom filter over each memtable's whole keys: most point reads (entries, the
+        // transaction index, state rows of older blocks) ask for keys that are in table files,
+        // not in the memtable, and without the filter each searched the memtable's skip list
+        // first (14% of `lx_operator`'s profile). 1% of the write buffer, about 16 bits a key.
+        cf.set_memtable_whole_key_filtering(true);
+        cf.set_memtable_prefix_bloom_ratio(0.01);
         let mut db = cf.clone();
         db.create_if_missing(true);
         db.create_missing_column_families(true);
