@@ -162,6 +162,7 @@ impl Net {
             .collect();
         let before = self.client.chain_info().await?.log_size;
         let hexes: Vec<String> = signed.iter().map(hex::encode).collect();
+        let mut log_size = before;
         for chunk in hexes.chunks(self.batch) {
             let mut pending: Vec<String> = chunk.to_vec();
             let mut refusals = 0;
@@ -172,9 +173,19 @@ impl Net {
                 let refused = answers.contains(&crate::bench::Answer::Failed);
                 if refused {
                     // A node that has not yet heard of a signer's earlier transactions (they
-                    // went to another node) may refuse later ones for a moment: retry, bounded,
-                    // then ask alone for the reason.
+                    // went to another node) may refuse later ones for a moment, and one signer
+                    // may run at most 2,000 sequence numbers ahead of the chain (a phase of
+                    // 100,000 operators is all signed by one regulator): retry while the log
+                    // grows; after 50 refusals in a row without growth, ask alone for the
+                    // reason.
                     refusals += 1;
+                    if refusals % 10 == 0 {
+                        let size = self.client.chain_info().await?.log_size;
+                        if size > log_size {
+                            log_size = size;
+                            refusals = 0;
+                        }
+                    }
                     if refusals > 50 {
                         let k = answers
                             .iter()
