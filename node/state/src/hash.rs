@@ -65,6 +65,20 @@ fn derive64(ck: &ContextKey, a: &Hash, b: &Hash) -> Hash {
     derive(ck, &[&block])
 }
 
+/// The hash, seen from depth `at`, of a branching node at `depth` (≥ `at`) on the path `prefix`
+/// whose own hash is `hash`: the skipped levels between are hashed up with empty siblings.
+pub(crate) fn hash_up(hash: &Hash, prefix: &Hash, depth: u8, at: usize) -> Hash {
+    let mut h = *hash;
+    for level in (at..usize::from(depth)).rev() {
+        h = if bit(prefix, level) {
+            node_hash(&EMPTY, &h)
+        } else {
+            node_hash(&h, &EMPTY)
+        };
+    }
+    h
+}
+
 /// Bit `i` (0 = most significant bit of byte 0) of a key hash: 0 goes left, 1 goes right.
 /// `i` must be below 256.
 pub(crate) fn bit(h: &Hash, i: usize) -> bool {

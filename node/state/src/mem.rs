@@ -16,7 +16,7 @@ use liangxin_types::encoding::BoundedVec;
 
 use crate::Error;
 use crate::hash::{
-    EMPTY, bit, common_prefix_bits, key_hash, leaf_hash, node_hash, prefix, value_hash,
+    EMPTY, bit, common_prefix_bits, hash_up, key_hash, leaf_hash, node_hash, prefix, value_hash,
 };
 use crate::proof::{ProofLeaf, StateProof};
 
@@ -56,17 +56,7 @@ impl Node {
                 prefix,
                 hash,
                 ..
-            } => {
-                let mut h = *hash;
-                for level in (at..usize::from(*depth)).rev() {
-                    h = if bit(prefix, level) {
-                        node_hash(&EMPTY, &h)
-                    } else {
-                        node_hash(&h, &EMPTY)
-                    };
-                }
-                h
-            }
+            } => hash_up(hash, prefix, *depth, at),
         }
     }
 }
