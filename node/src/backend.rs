@@ -100,7 +100,7 @@ impl<S: Store + 'static> NodeBackend<S> {
             });
         }
         Ok(StateProofSet {
-            state_root: tip.state_root,
+            state_root: tip.state_root(),
             rows: out,
         }
         .to_value())

@@ -44,8 +44,6 @@ pub struct Tip {
     pub time: u64,
     /// The log appender at the latest log size.
     pub log: MerkleLog<Blake3>,
-    /// The state root after the latest block (`state.root()`).
-    pub state_root: Hash,
     /// The authenticated state tree after the latest block, in memory (shared with the tips
     /// before it: a clone costs a reference count).
     pub state: MemTree,
@@ -307,7 +305,6 @@ pub fn build_genesis<S: Store + ?Sized>(
         parent: meta.genesis_hash,
         time: genesis.genesis_time.0,
         log: MerkleLog::new(),
-        state_root,
         state: tree,
         checkpoint: signed,
     };
@@ -455,7 +452,7 @@ pub fn verify_block_with<S: Store + ?Sized>(
         return bad(format!(
             "executing the body gives log size {} and state root {}, the header says {} and {}",
             built.tip.log.size(),
-            built.tip.state_root,
+            built.tip.state_root(),
             h.log_size,
             h.state_root
         ));
@@ -594,7 +591,6 @@ pub fn execute_block<S: Store + ?Sized>(
         parent: block_hash,
         time,
         log,
-        state_root,
         state: tree,
         checkpoint: signed,
     };
@@ -606,6 +602,13 @@ pub fn execute_block<S: Store + ?Sized>(
         pending,
         changes_validators: set_changed,
     })
+}
+
+impl Tip {
+    /// The state root after the latest block: the root of [`Tip::state`].
+    pub fn state_root(&self) -> Hash {
+        self.state.root()
+    }
 }
 
 /// Rebuilds the tip from a store holding at least the genesis write (the state tree from the
@@ -668,7 +671,6 @@ pub fn load_tip_with<S: Store + ?Sized>(
         height,
         parent,
         time,
-        state_root: c.state_root,
         state,
         log,
         checkpoint,

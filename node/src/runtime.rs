@@ -283,13 +283,12 @@ impl RunningNode {
             let tip = engine.read();
             crate::snapshot::save(&path, &tip).map(|n| (n, tip.height))
         })
-        .await;
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
         match saved {
-            Ok(Ok((leaves, height))) => {
+            Ok((leaves, height)) => {
                 tracing::info!(leaves, height, "saved the state tree for the next start")
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "cannot save the state tree; the next start rebuilds it")
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot save the state tree; the next start rebuilds it")

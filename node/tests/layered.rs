@@ -77,7 +77,7 @@ fn a_child_of_an_uncommitted_parent_is_the_same_block_as_after_the_commit() {
     store.commit(&b2.write).unwrap();
     let tip = load_tip(&store).unwrap().unwrap();
     assert_eq!(tip.height, 2);
-    assert_eq!(tip.state_root, c2.tip.state_root);
+    assert_eq!(tip.state_root(), c2.tip.state_root());
 }
 
 #[test]
@@ -105,7 +105,7 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     let ok = verify_block(&voter, &[], &vtip, &block, seed)
         .unwrap()
         .expect("valid");
-    assert_eq!(ok.tip.state_root, built.tip.state_root);
+    assert_eq!(ok.tip.state_root(), built.tip.state_root());
     assert_eq!(ok.write.header(), built.write.header());
     // With the transactions already verified (a mempool's), the same result.
     let pooled: std::collections::HashMap<_, _> = regs

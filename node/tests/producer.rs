@@ -139,7 +139,7 @@ fn a_long_stream_commits_in_order_and_replays() {
         replay.commit(&write).unwrap();
     }
     assert_eq!(
-        load_tip(&replay).unwrap().unwrap().state_root,
-        engine.read().state_root
+        load_tip(&replay).unwrap().unwrap().state_root(),
+        engine.read().state_root()
     );
 }
