@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 mod error;
 pub mod exec;
+pub mod gossip;
 pub mod host;
 pub mod mempool;
 pub mod metrics;

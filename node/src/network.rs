@@ -44,6 +44,7 @@ use tokio::runtime::Handle;
 use crate::engine::{Engine, Hooks, Origin};
 use crate::error::NodeError;
 use crate::exec::{ReadState, Validator, verify_block};
+use crate::gossip::{Batcher, REGOSSIP_PER_ROUND, Regossip, TxBatch};
 use crate::host::{Action, Host, Pacing, Wire, consensus_seed, validator_set};
 use crate::votelog::VoteLog;
 
@@ -84,6 +85,10 @@ pub struct NetworkConfig {
     /// A leader with nothing to propose proposes an empty block after this many
     /// milliseconds (kept below the leader timeout). Default 500.
     pub idle_block_ms: u64,
+    /// Transactions clients submit are gossiped in batches: a batch goes out this many
+    /// milliseconds after its first transaction, or sooner when full
+    /// ([`crate::gossip`]). Default 20; 0 sends at once whatever is queued.
+    pub gossip_batch_ms: u64,
 }
 
 /// A peer's identity and address.
@@ -107,6 +112,7 @@ impl Default for NetworkConfig {
             notarization_timeout_ms: 2_000,
             retry_interval_ms: 1_000,
             idle_block_ms: 500,
+            gossip_batch_ms: 20,
         }
     }
 }
@@ -357,10 +363,11 @@ pub async fn start(
         .map_err(|e| NodeError::Network(e.to_string()))?;
 
     let (inbox_tx, inbox) = std::sync::mpsc::channel::<Msg>();
-    // Transaction gossip: admission on its own thread.
-    let (admit_tx, admit_rx) = std::sync::mpsc::sync_channel::<(MessageId, KeyBytes, Vec<u8>)>(
-        engine.block_config().max_txs.max(1024) * 4,
-    );
+    // Transaction gossip: admission on its own thread. Batches of up to `BATCH_MAX_TXS`; one
+    // arriving while this many wait is ignored (its publisher gossips what is still waiting
+    // again, `crate::gossip`).
+    let (admit_tx, admit_rx) =
+        std::sync::mpsc::sync_channel::<(MessageId, KeyBytes, Vec<u8>)>(ADMISSION_QUEUE);
     {
         let engine = Arc::clone(&engine);
         let net = net.clone();
@@ -400,18 +407,15 @@ pub async fn start(
             let _ = inbox.send(Msg::Failed("the p2p network task stopped".into()));
         });
     }
-    // Client transactions are gossiped, in order, by one task.
-    let (publish_tx, mut publish_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
-    {
-        let net = net.clone();
-        tokio::spawn(async move {
-            while let Some(bytes) = publish_rx.recv().await {
-                if let Err(e) = net.publish(Topic::Txs, bytes).await {
-                    tracing::debug!("gossiping a transaction: {e}");
-                }
-            }
-        });
-    }
+    // Client transactions are gossiped, in order and in batches, by one task, which also
+    // gossips again those still waiting after a while.
+    let (publish_tx, publish_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    tokio::spawn(publish(
+        Arc::clone(&engine),
+        net.clone(),
+        publish_rx,
+        config.gossip_batch_ms,
+    ));
     let poll = inbox_tx.clone();
     // At most one poll waits in the inbox, however fast transactions arrive.
     let poll_queued = Arc::new(AtomicBool::new(false));
@@ -474,27 +478,116 @@ pub async fn start(
     })
 }
 
+/// Most gossiped batches waiting for the admission thread.
+const ADMISSION_QUEUE: usize = 256;
+
+/// How often the publisher looks for transactions to gossip again.
+const REGOSSIP_ROUND_MS: u64 = 500;
+
+/// The publisher: batches the transactions clients submitted here and gossips them, then
+/// gossips again those still waiting in the mempool ([`Regossip`]).
+async fn publish(
+    engine: Arc<Engine<RocksStore>>,
+    net: Network,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+    delay_ms: u64,
+) {
+    let start = tokio::time::Instant::now();
+    let now = move || start.elapsed().as_millis() as u64;
+    // Distinct nonces across restarts: batches are gossip messages named by their hash.
+    let nonce = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut batcher = Batcher::new(delay_ms, nonce);
+    let mut regossip = Regossip::new();
+    let mut round = tokio::time::interval(std::time::Duration::from_millis(REGOSSIP_ROUND_MS));
+    round.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let deadline = batcher
+            .deadline()
+            .map(|d| start + std::time::Duration::from_millis(d));
+        let mut sealed = Vec::new();
+        tokio::select! {
+            tx = rx.recv() => {
+                let Some(tx) = tx else { break };
+                let t = now();
+                regossip.track(t, liangxin_types::tx::tx_id(&tx));
+                sealed.extend(batcher.push(t, tx));
+                // Take what else is queued without waiting.
+                while let Ok(tx) = rx.try_recv() {
+                    regossip.track(t, liangxin_types::tx::tx_id(&tx));
+                    sealed.extend(batcher.push(t, tx));
+                }
+                sealed.extend(batcher.poll(t));
+            }
+            _ = tokio::time::sleep_until(deadline.unwrap_or(start)), if deadline.is_some() => {
+                sealed.extend(batcher.poll(now()));
+            }
+            _ = round.tick() => {
+                let t = now();
+                for (id, sent) in regossip.due(t, REGOSSIP_PER_ROUND) {
+                    if let Some(p) = engine.pooled(&id) {
+                        regossip.sent_again(t, id, sent);
+                        sealed.extend(batcher.push(t, p.bytes.clone()));
+                    }
+                }
+                sealed.extend(batcher.poll(t));
+            }
+        }
+        for batch in sealed {
+            let n = batch.txs.len();
+            match batch.to_canonical() {
+                Ok(bytes) => {
+                    if let Err(e) = net.publish(Topic::Txs, bytes).await {
+                        // Still in the mempool: gossiped again later.
+                        tracing::debug!("gossiping a batch of {n} transactions: {e}");
+                    }
+                }
+                Err(e) => tracing::warn!("encoding a batch of {n} transactions: {e}"),
+            }
+        }
+    }
+}
+
 fn admission(
     engine: Arc<Engine<RocksStore>>,
     rx: Receiver<(MessageId, KeyBytes, Vec<u8>)>,
     net: Network,
     rt: Handle,
 ) {
-    use liangxin_rpc::RpcError;
     while let Ok((id, from, data)) = rx.recv() {
-        let verdict = match engine.admit_from(data, false, Origin::Peer) {
-            Ok(_) => Validation::Accept,
-            // Forged or garbled: the peer that forwarded it should not have.
+        let verdict = admit_batch(&engine, &data);
+        rt.block_on(net.report(id, from, verdict));
+    }
+}
+
+/// Admits the transactions of a gossiped batch. A batch that does not decode, or holds a
+/// transaction that is forged or garbled, is rejected (an honest peer only publishes and
+/// forwards batches it checked) and not forwarded; otherwise it is forwarded, whatever its
+/// transactions' fate (stale, a replay, from a signer this node does not know yet). A
+/// transaction this node already holds is skipped before its signature is checked again.
+pub fn admit_batch<S: Store + 'static>(engine: &Engine<S>, data: &[u8]) -> Validation {
+    use liangxin_rpc::RpcError;
+    let Ok(batch) = TxBatch::from_canonical(data) else {
+        return Validation::Reject;
+    };
+    for raw in batch.txs.into_inner() {
+        let bytes = raw.into_inner();
+        if engine.pooled(&liangxin_types::tx::tx_id(&bytes)).is_some() {
+            continue;
+        }
+        match engine.admit_from(bytes, false, Origin::Peer) {
             Err(RpcError::Rejected { rejection, .. })
                 if rejection.code == liangxin_contracts::Code::BadSignature.number()
                     || rejection.code == liangxin_contracts::Code::Malformed.number() =>
             {
-                Validation::Reject
+                return Validation::Reject;
             }
-            Err(_) => Validation::Ignore,
-        };
-        rt.block_on(net.report(id, from, verdict));
+            _ => {}
+        }
     }
+    Validation::Accept
 }
 
 struct Driver {

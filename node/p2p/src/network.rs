@@ -86,7 +86,7 @@ impl Config {
 pub enum Topic {
     /// Consensus messages (proposals with their bodies, votes, certificates).
     Consensus,
-    /// Signed transactions submitted to any node.
+    /// Batches of signed transactions submitted to any node.
     Txs,
 }
 
@@ -94,7 +94,7 @@ impl Topic {
     fn name(self, chain: &str) -> String {
         match self {
             Topic::Consensus => format!("liangxin/{chain}/consensus/1"),
-            Topic::Txs => format!("liangxin/{chain}/txs/1"),
+            Topic::Txs => format!("liangxin/{chain}/txs/2"),
         }
     }
 }
