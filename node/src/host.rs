@@ -76,6 +76,9 @@ struct Executed {
     parent: Hash,
     /// Its execution changed the validator set.
     new_validators: bool,
+    /// When this host executed it (logical milliseconds): the block interval of a child
+    /// counts from here.
+    at: u64,
 }
 
 /// The validators in `state`: name and key of every regulator that validates and is not
@@ -101,9 +104,11 @@ pub fn validator_set(
 /// When a leader proposes (logical milliseconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pacing {
-    /// Propose once something waits and this long has passed since the view asked.
+    /// Propose once something waits and this long has passed since this node executed the
+    /// parent block (so the consensus round itself counts towards the interval).
     pub interval: u64,
-    /// Propose an empty block after this long (keep it below the leader timeout).
+    /// Propose an empty block after this long since the parent was executed (keep it below
+    /// the leader timeout).
     pub idle: u64,
 }
 
@@ -354,17 +359,20 @@ impl<S: Store + 'static> Host<S> {
                     } => {
                         if self.me.is_some() {
                             asked = true;
+                            // The interval counts from the parent block, not from the view:
+                            // a round that took longer than it need not wait again.
+                            let since = self.executed.get(&parent).map_or(now, |e| e.at.min(now));
                             self.wanted = Some(Wanted {
                                 view,
                                 parent,
-                                since: now,
+                                since,
                                 next: now,
                             });
                         }
                     }
                     Output::Verify { header } => {
                         let block = header.hash()?;
-                        let valid = self.verify(block, &header)?;
+                        let valid = self.verify(now, block, &header)?;
                         inputs.push(Input::Verified { block, valid });
                     }
                     Output::Finalized {
@@ -470,12 +478,13 @@ impl<S: Store + 'static> Host<S> {
                 built,
                 parent,
                 new_validators,
+                at: now,
             },
         );
         Ok(Some(header))
     }
 
-    fn verify(&mut self, hash: Hash, header: &BlockHeader) -> Result<bool, NodeError> {
+    fn verify(&mut self, now: u64, hash: Hash, header: &BlockHeader) -> Result<bool, NodeError> {
         if self.executed.contains_key(&hash) {
             return Ok(true);
         }
@@ -505,6 +514,7 @@ impl<S: Store + 'static> Host<S> {
                         built,
                         parent: header.parent,
                         new_validators,
+                        at: now,
                     },
                 );
                 Ok(true)
