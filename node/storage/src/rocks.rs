@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use liangxin_types::log::{Blake3, Tile, TileId, TileStore};
+use liangxin_types::{BlockBody, BlockHeader, Canonical};
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
     Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions,
@@ -12,13 +13,57 @@ use rocksdb::{
 
 use crate::Error;
 use crate::store::{Row, Rows, Store, read_tip};
-use crate::tables::{Codec, Table, TableId, Tiles};
+use crate::tables::{BlockLeaves, Codec, Table, TableId, Tiles};
 use crate::write::BlockWrite;
 
 /// Column families written by earlier versions and no longer read, dropped when a database is
 /// opened: `state_tree` held the state tree's records until the node kept the tree in memory
-/// (rebuilt from the `state` table at start).
-const LEGACY_TABLES: &[&str] = &["state_tree"];
+/// (rebuilt from the `state` table at start); `bodies` held each block's body, a second copy of
+/// its entries, until [`BlockLeaves`] replaced it (its rows are converted first, see
+/// [`migrate_bodies`]).
+const LEGACY_TABLES: &[&str] = &["state_tree", LEGACY_BODIES];
+
+/// The legacy table of block bodies (height → canonical `BlockBody`).
+const LEGACY_BODIES: &str = "bodies";
+
+/// Converts the legacy `bodies` rows to [`BlockLeaves`] rows (a block's first leaf is its
+/// header's log size less its body's length), in one synced batch, before the family is
+/// dropped. Rows already converted (an earlier open that stopped before the drop) are written
+/// again with the same value.
+fn migrate_bodies(db: &DB) -> Result<(), Error> {
+    let corrupt = |reason: String| Error::Corrupt {
+        table: LEGACY_BODIES,
+        reason,
+    };
+    let (Some(bodies), Some(headers), Some(leaves)) = (
+        db.cf_handle(LEGACY_BODIES),
+        db.cf_handle(TableId::Headers.name()),
+        db.cf_handle(BlockLeaves::ID.name()),
+    ) else {
+        return Err(corrupt("a column family is missing".into()));
+    };
+    let mut batch = WriteBatch::default();
+    for row in db.iterator_cf(&bodies, IteratorMode::Start) {
+        let (key, value) = row?;
+        let height = <u64 as Codec>::decode(&key).map_err(corrupt)?;
+        let body = BlockBody::from_canonical(&value)
+            .map_err(|e| corrupt(format!("height {height}: {e}")))?;
+        let header = db
+            .get_cf(&headers, &key)?
+            .ok_or_else(|| corrupt(format!("height {height} has a body but no header")))?;
+        let header = BlockHeader::from_canonical(&header)
+            .map_err(|e| corrupt(format!("header {height}: {e}")))?;
+        let first = header
+            .log_size
+            .checked_sub(body.txs.len() as u64)
+            .ok_or_else(|| corrupt(format!("height {height}: more transactions than leaves")))?;
+        batch.put_cf(&leaves, &key, first.to_be_bytes());
+    }
+    let mut sync = WriteOptions::default();
+    sync.set_sync(true);
+    db.write_opt(batch, &sync)?;
+    Ok(())
+}
 
 /// Tuning of a [`RocksStore`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +149,9 @@ impl RocksStore {
             .chain(legacy.iter().copied())
             .map(|name| ColumnFamilyDescriptor::new(name, cf.clone()));
         let mut db = DB::open_cf_descriptors(&db, &path, families)?;
+        if legacy.contains(&LEGACY_BODIES) {
+            migrate_bodies(&db)?;
+        }
         for name in legacy {
             db.drop_cf(name)?;
         }

@@ -1,12 +1,13 @@
 //! The [`Store`] trait: raw row access that each implementation provides, and every typed read
 //! built once on top of it.
 
+use liangxin_types::encoding::{BoundedBytes, BoundedVec};
 use liangxin_types::log::{Blake3, LogReader, MerkleLog, TileStore};
 use liangxin_types::{Block, BlockBody, BlockHeader, ChainId, Hash, Uscc};
 
 use crate::Error;
 use crate::tables::{
-    Bodies, ByCertificate, ByInstrument, ByOperator, ByRegion, Checkpoints, Codec, Entries,
+    BlockLeaves, ByCertificate, ByInstrument, ByOperator, ByRegion, Checkpoints, Codec, Entries,
     Headers, InstrumentKey, Meta, MetaKey, State, Table, TableId, TxIndex, TxLocation,
     ValidatorSets,
 };
@@ -85,9 +86,42 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
         get::<Headers, _>(self, &height)
     }
 
-    /// The body at `height`.
+    /// The body at `height`: its entries, from its first leaf to its header's log size.
     fn body(&self, height: u64) -> Result<Option<BlockBody>, Error> {
-        get::<Bodies, _>(self, &height)
+        let Some(first) = get::<BlockLeaves, _>(self, &height)? else {
+            return Ok(None);
+        };
+        let Some(header) = self.header(height)? else {
+            return Err(corrupt::<BlockLeaves>(format!(
+                "height {height} has a first leaf but no header"
+            )));
+        };
+        let end = header.log_size;
+        let count = end
+            .checked_sub(first)
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n <= liangxin_types::block::MAX_BLOCK_TXS)
+            .ok_or_else(|| {
+                corrupt::<BlockLeaves>(format!(
+                    "height {height}: first leaf {first}, log size {end}"
+                ))
+            })?;
+        let mut txs = Vec::with_capacity(count);
+        while txs.len() < count {
+            let at = first + txs.len() as u64;
+            let chunk = self.entries(at, end)?;
+            if chunk.is_empty() {
+                return Err(corrupt::<Entries>(format!(
+                    "leaf {at} of block {height} is missing"
+                )));
+            }
+            for bytes in chunk {
+                txs.push(BoundedBytes::new(bytes).map_err(|e| corrupt::<Entries>(e.to_string()))?);
+            }
+        }
+        Ok(Some(BlockBody {
+            txs: BoundedVec::new(txs).map_err(|e| corrupt::<BlockLeaves>(e.to_string()))?,
+        }))
     }
 
     /// The block at `height`.

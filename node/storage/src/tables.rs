@@ -91,8 +91,10 @@ tables! {
     Meta = "meta": MetaKey => Vec<u8>;
     /// Height (u64 BE) → canonical [`BlockHeader`].
     Headers = "headers": u64 => BlockHeader;
-    /// Height (u64 BE) → canonical [`BlockBody`].
-    Bodies = "bodies": u64 => BlockBody;
+    /// Height (u64 BE) → the block's first leaf index (u64 BE). A block's body is exactly its
+    /// new log entries, so it is read back from [`Entries`], from this leaf to its header's log
+    /// size, rather than stored twice.
+    BlockLeaves = "block_leaves": u64 => u64;
     /// Height (u64 BE) → the block's signed checkpoint note (UTF-8 text).
     Checkpoints = "checkpoints": u64 => String;
     /// Leaf index (u64 BE) → the entry's canonical signed-transaction bytes (the log leaf).

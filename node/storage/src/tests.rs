@@ -143,20 +143,32 @@ impl Chain {
     }
 }
 
-/// Every table is consistent with the latest height: headers and bodies exactly at `1..=latest`,
+/// Every table is consistent with the latest height: headers and first leaves exactly at
+/// `1..=latest` (each body the entries from its first leaf to its header's log size),
 /// the log size that of the latest header, the entries exactly `0..log_size` with their tx index
 /// rows, and the log reopened from the tiles gives the latest header's root.
 fn check_consistent<S: Store>(store: &S) {
     let latest = store.latest_height().unwrap();
+    let mut first = 0;
     for h in 1..=latest {
-        assert!(store.block(h).unwrap().is_some(), "block {h} missing");
+        let block = store.block(h).unwrap().expect("block missing");
+        assert_eq!(
+            block.body.hash().unwrap(),
+            block.header.body_hash,
+            "body {h}"
+        );
+        assert!(block.header.log_size >= first);
+        first = block.header.log_size;
     }
     let last_header = store
         .last_raw(TableId::Headers)
         .unwrap()
         .map(|(k, _)| Headers::decode_key(&k).unwrap());
     assert_eq!(last_header, (latest > 0).then_some(latest));
-    let last_body = store.last_raw(TableId::Bodies).unwrap().map(|(k, _)| k);
+    let last_body = store
+        .last_raw(TableId::BlockLeaves)
+        .unwrap()
+        .map(|(k, _)| k);
     assert_eq!(
         last_body,
         (latest > 0).then(|| latest.to_be_bytes().to_vec())
@@ -776,7 +788,7 @@ fn tables_are_declared_once() {
         [
             "meta",
             "headers",
-            "bodies",
+            "block_leaves",
             "checkpoints",
             "entries",
             "tx_index",
@@ -814,4 +826,71 @@ fn a_legacy_state_tree_family_is_dropped_on_open() {
     assert!(!families.iter().any(|f| f == "state_tree"), "{families:?}");
     // Opening again (nothing left to drop) works too.
     RocksStore::open(dir.path()).unwrap();
+}
+
+#[test]
+fn a_body_that_is_not_the_entries_is_refused() {
+    let store = MemStore::new();
+    let mut c = Chain::new();
+    let good = c.next_block(2);
+    let block = good.block().unwrap();
+    let txs: Vec<Vec<u8>> = block.body.txs.iter().map(|t| t.to_vec()).collect();
+    let body = |order: &[usize]| BlockBody {
+        txs: BoundedVec::new(order.iter().map(|&i| block.body.txs[i].clone()).collect()).unwrap(),
+    };
+    for wrong in [body(&[1, 0]), body(&[0]), body(&[0, 1, 1])] {
+        let mut w = BlockWrite::new(block.header.clone(), wrong);
+        for (i, tx) in txs.iter().enumerate() {
+            w.entry(i as u64, tx_id(tx), tx.clone());
+        }
+        let err = store.commit(&w).unwrap_err();
+        assert!(err.to_string().contains("new entries"), "{err}");
+        assert_eq!(store.committed_height().unwrap(), None);
+    }
+    store.commit(&good).unwrap();
+    assert_eq!(store.block(1).unwrap().unwrap(), block);
+}
+
+#[test]
+fn legacy_bodies_become_first_leaves_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Chain::new();
+    let mut blocks = Vec::new();
+    {
+        let store = RocksStore::open(dir.path()).unwrap();
+        for n in [3, 0, 5, 1] {
+            store.commit(&c.next_block(n)).unwrap();
+        }
+        for h in 1..=4 {
+            blocks.push(store.block(h).unwrap().unwrap());
+        }
+    }
+    {
+        // The database as an earlier version left it: each body stored whole in `bodies`, no
+        // first-leaf rows.
+        let opts = rocksdb::Options::default();
+        let names: Vec<&str> = TableId::ALL.iter().map(|t| t.name()).collect();
+        let mut db = rocksdb::DB::open_cf(&opts, dir.path(), &names).unwrap();
+        db.create_cf("bodies", &opts).unwrap();
+        let bodies = db.cf_handle("bodies").unwrap();
+        let leaves = db.cf_handle("block_leaves").unwrap();
+        for b in &blocks {
+            let key = b.header.height.to_be_bytes();
+            db.put_cf(&bodies, key, b.body.to_canonical().unwrap())
+                .unwrap();
+            db.delete_cf(&leaves, key).unwrap();
+        }
+    }
+    let store = RocksStore::open(dir.path()).unwrap();
+    for b in &blocks {
+        assert_eq!(&store.block(b.header.height).unwrap().unwrap(), b);
+    }
+    check_consistent(&store);
+    drop(store);
+    let families = rocksdb::DB::list_cf(&rocksdb::Options::default(), dir.path()).unwrap();
+    assert!(!families.iter().any(|f| f == "bodies"), "{families:?}");
+    // It goes on from there.
+    let store = RocksStore::open(dir.path()).unwrap();
+    store.commit(&c.next_block(2)).unwrap();
+    check_consistent(&store);
 }

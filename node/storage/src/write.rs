@@ -7,7 +7,7 @@ use liangxin_types::{BlockBody, BlockHeader, ChainId, Hash, Uscc};
 
 use crate::Error;
 use crate::tables::{
-    Bodies, ByCertificate, ByInstrument, ByOperator, ByRegion, Checkpoints, Codec, Entries,
+    BlockLeaves, ByCertificate, ByInstrument, ByOperator, ByRegion, Checkpoints, Codec, Entries,
     Headers, InstrumentKey, Meta, MetaKey, OperatorKey, Region, RegionKey, State, Table, TableId,
     Tiles, TxIndex, TxLocation, ValidatorSets,
 };
@@ -49,6 +49,8 @@ enum Kind {
 /// - the header's chain id is the store's, if the store has one (from its genesis write);
 /// - the entries' leaf indexes are exactly `log_size .. log_size + n` in order, where `log_size`
 ///   is the store's, and `log_size + n` is the header's `log_size`;
+/// - the body's transactions are exactly the entries' bytes, in order (the body is not stored
+///   apart: [`Store::body`](crate::Store::body) reads it back from the entries);
 /// - index rows name leaves below the new log size; instrument keys are at most 65,535 bytes.
 ///
 /// It does not check the tiles against the entries or the header's log root (the log is the
@@ -293,8 +295,22 @@ impl BlockWrite {
                 ops.put::<Meta>(&MetaKey::GenesisHash, &hash.0.to_vec())?;
             }
             Kind::Block { header, body } => {
+                // The body is stored as the block's entries (read back by `Store::body`).
+                if body.txs.len() != self.entries.len()
+                    || body
+                        .txs
+                        .iter()
+                        .zip(&self.entries)
+                        .any(|(tx, e)| **tx != *e.bytes)
+                {
+                    return Err(self.invalid(format!(
+                        "the body's {} transactions are not the block's {} new entries",
+                        body.txs.len(),
+                        self.entries.len()
+                    )));
+                }
                 ops.put::<Headers>(&self.height, header)?;
-                ops.put::<Bodies>(&self.height, body)?;
+                ops.put::<BlockLeaves>(&self.height, &tip.log_size)?;
             }
         }
         if let Some(note) = &self.checkpoint {
