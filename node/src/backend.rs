@@ -89,13 +89,13 @@ impl<S: Store + 'static> NodeBackend<S> {
             if leaf_value != value.as_deref().map(liangxin_state::value_hash) {
                 return Err(internal(format!(
                     "state row {} and the state tree disagree",
-                    hex::encode(key)
+                    liangxin_types::encoding::to_hex(key)
                 )));
             }
             out.push(ProvenRow {
                 row: (*row).to_string(),
-                key: hex::encode(key),
-                value: value.map(hex::encode),
+                key: liangxin_types::encoding::to_hex(key),
+                value: value.map(liangxin_types::encoding::to_hex),
                 proof,
             });
         }
@@ -598,7 +598,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
                     state_root: signed.checkpoint().state_root,
                     rows: vec![ProvenRow {
                         row: "validators".into(),
-                        key: hex::encode(keys::validators()),
+                        key: liangxin_types::encoding::to_hex(keys::validators()),
                         value: Some(stored.value),
                         proof: stored.proof,
                     }],

@@ -519,7 +519,7 @@ pub fn execute_block<S: Store + ?Sized>(
         })?;
         Some(
             serde_json::to_vec(&ValidatorSetProof {
-                value: hex::encode(value),
+                value: liangxin_types::encoding::to_hex(value),
                 proof,
             })
             .map_err(|e| NodeError::Corrupt(e.to_string()))?,

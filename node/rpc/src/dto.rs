@@ -317,7 +317,7 @@ impl EntryInfo {
         EntryInfo {
             leaf_index,
             height,
-            tx: hex::encode(tx_bytes),
+            tx: liangxin_types::encoding::to_hex(tx_bytes),
             record,
         }
     }
@@ -736,6 +736,6 @@ impl TxSubmission {
 /// The `tx` parameter for a signed transaction: its canonical bytes as lowercase hex.
 pub fn tx_to_hex(tx: &SignedTx) -> Result<String, RpcError> {
     tx.to_canonical()
-        .map(hex::encode)
+        .map(liangxin_types::encoding::to_hex)
         .map_err(|e| RpcError::bad_request(format!("tx: {e}")))
 }

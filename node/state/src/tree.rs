@@ -208,14 +208,14 @@ impl<'a> Cursor<'a> {
 
 fn corrupt(key: &[u8], reason: &'static str) -> Error {
     Error::CorruptNode {
-        key: hex::encode(key),
+        key: liangxin_types::encoding::to_hex(key),
         reason,
     }
 }
 
 fn read_required<R: NodeReader + ?Sized>(reader: &R, key: &[u8]) -> Result<Vec<u8>, Error> {
     reader.get_node(key)?.ok_or_else(|| Error::MissingNode {
-        key: hex::encode(key),
+        key: liangxin_types::encoding::to_hex(key),
     })
 }
 

@@ -441,7 +441,7 @@ impl SignedCheckpoint {
                 return Err(note_err(format!(
                     "two signature lines for key {:?}+{}",
                     sig.name,
-                    hex::encode(sig.key_id)
+                    crate::encoding::to_hex(sig.key_id)
                 )));
             }
             signatures.push(sig);

@@ -227,7 +227,7 @@ impl PublicKey {
 
     /// Lowercase hex.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.bytes)
+        crate::encoding::to_hex(self.bytes)
     }
 
     /// Whether the key lies in the prime-order subgroup (no torsion component). Honestly
@@ -349,13 +349,13 @@ impl PartialEq<KeyBytes> for PublicKey {
 
 impl fmt::Display for KeyBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
+        f.write_str(&crate::encoding::to_hex(self.0))
     }
 }
 
 impl fmt::Debug for KeyBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeyBytes({})", hex::encode(self.0))
+        write!(f, "KeyBytes({})", crate::encoding::to_hex(self.0))
     }
 }
 
@@ -414,7 +414,7 @@ impl Signature {
 
     /// Lowercase hex.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        crate::encoding::to_hex(self.0)
     }
 
     fn to_dalek(self) -> ed25519_dalek::Signature {
@@ -598,7 +598,7 @@ impl BatchVerifier {
 pub fn serialize_fixed<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeTuple;
     if s.is_human_readable() {
-        s.serialize_str(&hex::encode(bytes))
+        s.serialize_str(&crate::encoding::to_hex(bytes))
     } else {
         let mut t = s.serialize_tuple(bytes.len())?;
         for b in bytes {

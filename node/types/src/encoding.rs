@@ -89,6 +89,18 @@ pub trait Canonical: Serialize + DeserializeOwned {
     }
 }
 
+/// Lowercase hex of `bytes`: the encoding of every hash, key and byte string in JSON. Byte by
+/// byte through `hex::encode_to_slice`, several times faster than `hex::encode` (which builds
+/// the string one `char` at a time; it was 7% of an `lx_operator` answer).
+pub fn to_hex(bytes: impl AsRef<[u8]>) -> String {
+    let bytes = bytes.as_ref();
+    let mut out = vec![0u8; bytes.len() * 2];
+    // The output is exactly twice the input's length, so this cannot fail.
+    let _ = hex::encode_to_slice(bytes, &mut out);
+    // Hex digits are ASCII.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// A byte string of at most `MAX` bytes. Lowercase hex in JSON; `ULEB128(len) ‖ bytes` in the
 /// canonical encoding.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -129,14 +141,14 @@ impl<const MAX: usize> TryFrom<Vec<u8>> for BoundedBytes<MAX> {
 
 impl<const MAX: usize> fmt::Debug for BoundedBytes<MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0x{}", hex::encode(&self.0))
+        write!(f, "0x{}", to_hex(&self.0))
     }
 }
 
 impl<const MAX: usize> Serialize for BoundedBytes<MAX> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
-            s.serialize_str(&hex::encode(&self.0))
+            s.serialize_str(&to_hex(&self.0))
         } else {
             s.serialize_bytes(&self.0)
         }

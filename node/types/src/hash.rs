@@ -40,7 +40,7 @@ impl Hash {
 
     /// Lowercase hex.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        crate::encoding::to_hex(self.0)
     }
 
     /// Parses 64 hex digits (either case).

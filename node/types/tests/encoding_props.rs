@@ -158,6 +158,14 @@ fn mutate(bytes: &[u8], op: u8, pos: usize, val: u8) -> Vec<u8> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
+    /// The fast hex encoder gives exactly what `hex::encode` gives, and decodes back.
+    #[test]
+    fn to_hex_is_lowercase_hex(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let h = liangxin_types::encoding::to_hex(&bytes);
+        prop_assert_eq!(&h, &hex::encode(&bytes));
+        prop_assert_eq!(hex::decode(&h).unwrap(), bytes);
+    }
+
     #[test]
     fn everything_round_trips(v in everything()) {
         let bytes = v.to_canonical().unwrap();
