@@ -20,6 +20,10 @@
 //!    proposal is invalid. After nullifying it rebroadcasts its nullify vote and the certificates
 //!    that justify its view every `retry_interval`, so a network that lost messages or healed from
 //!    a partition converges.
+//! 6. Both timeouts double for each view in a row that ended in a nullification, up to
+//!    `2^max_backoff_doublings` times, and fall back once a view is notarized: a block that takes
+//!    longer to build or check than the timeouts (a record whose execution is expensive, a node
+//!    that is slow for a while) cannot keep every view from being notarized.
 //!
 //! Safety: an honest validator signs at most one notarize vote per view, and never both a
 //! nullify and a finalize vote in one view. So two quorums (which share an honest validator)
@@ -74,6 +78,9 @@ pub struct Config {
     /// Votes for views further than this beyond the current view are dropped (certificates are
     /// always accepted: they carry a quorum).
     pub max_views_ahead: u64,
+    /// The timeouts double for each view in a row, just before the current one, that ended in
+    /// a nullification, at most this many times.
+    pub max_backoff_doublings: u32,
 }
 
 impl Config {
@@ -86,6 +93,7 @@ impl Config {
             notarization_timeout: 2_000,
             retry_interval: 1_000,
             max_views_ahead: 256,
+            max_backoff_doublings: 6,
         }
     }
 
@@ -293,6 +301,8 @@ pub struct Consensus<S: Scheme> {
     now: u64,
     view: View,
     view_entered: u64,
+    /// Doublings of the timeouts in the current view (see [`Config::max_backoff_doublings`]).
+    backoff: u32,
     anchor: Anchor,
     last_finalization: Option<Finalization>,
     /// Finalizations waiting for their chain to be fetched and verified, by block hash.
@@ -347,6 +357,7 @@ impl<S: Scheme> Consensus<S> {
             now: 0,
             view: anchor.view + 1,
             view_entered: 0,
+            backoff: 0,
             anchor,
             last_finalization: None,
             pending_finalizations: BTreeMap::new(),
@@ -509,6 +520,7 @@ impl<S: Scheme> Consensus<S> {
 
     fn start(&mut self) {
         self.view_entered = self.now;
+        self.backoff = self.stalled_views(self.view);
         let restored: Vec<Message> = self
             .rounds
             .values()
@@ -983,6 +995,7 @@ impl<S: Scheme> Consensus<S> {
         }
         self.view = view;
         self.view_entered = self.now;
+        self.backoff = self.stalled_views(view);
         self.retry_at = None;
         self.proposing = None;
     }
@@ -1417,14 +1430,38 @@ impl<S: Scheme> Consensus<S> {
 
     // ----- time -----
 
+    /// How many views in a row just before `view` ended in a nullification without a
+    /// notarization, at most [`Config::max_backoff_doublings`].
+    fn stalled_views(&self, view: View) -> u32 {
+        let mut n = 0;
+        let mut expect = view.saturating_sub(1);
+        for (v, r) in self.rounds.range(..view).rev() {
+            if n >= self.cfg.max_backoff_doublings
+                || *v != expect
+                || r.nullification.is_none()
+                || r.notarization.is_some()
+            {
+                break;
+            }
+            n += 1;
+            expect = expect.saturating_sub(1);
+        }
+        n
+    }
+
+    /// `base` doubled for each stalled view before the current one.
+    fn backed_off(&self, base: u64) -> u64 {
+        base.saturating_mul(1u64 << self.backoff.min(32))
+    }
+
     fn check_timeouts(&mut self) {
         let view = self.view;
         let elapsed = self.now.saturating_sub(self.view_entered);
         let round = self.rounds.get(&view);
         let voted = round.is_some_and(|r| r.my_notarize.is_some());
         let notarized = round.is_some_and(|r| r.notarization.is_some());
-        if (elapsed >= self.cfg.leader_timeout && !voted)
-            || (elapsed >= self.cfg.notarization_timeout && !notarized)
+        if (elapsed >= self.backed_off(self.cfg.leader_timeout) && !voted)
+            || (elapsed >= self.backed_off(self.cfg.notarization_timeout) && !notarized)
         {
             self.nullify(view);
         }
@@ -1482,9 +1519,10 @@ impl<S: Scheme> Consensus<S> {
         if self.scheme.me().is_some() && !voted_or_nullified {
             let round = self.rounds.get(&self.view);
             let deadline = if round.is_some_and(|r| r.my_notarize.is_some()) {
-                self.view_entered + self.cfg.notarization_timeout
+                self.view_entered + self.backed_off(self.cfg.notarization_timeout)
             } else {
-                self.view_entered + self.cfg.leader_timeout.min(self.cfg.notarization_timeout)
+                self.view_entered
+                    + self.backed_off(self.cfg.leader_timeout.min(self.cfg.notarization_timeout))
             };
             next = Some(next.map_or(deadline, |n| n.min(deadline)));
         }
@@ -1608,11 +1646,55 @@ mod tests {
             }
         }
         assert_eq!(m.view(), 5);
-        let out = m.handle(20_000, Input::Timer);
+        // Four views in a row were nullified: the timeouts of view 5 are 16 times longer.
+        let out = m.handle(10_004 + 15_999, Input::Timer);
+        assert!(persisted(&out).is_empty());
+        let out = m.handle(10_004 + 16_000, Input::Timer);
         assert!(matches!(
             persisted(&out)[..],
             [Vote::Nullify(Nullify { view: 5, .. })]
         ));
+    }
+
+    /// Nullifies the current view `v` at `at` with this validator's timeout and two others'
+    /// votes, then checks the next view's timeout is `next_timeout`.
+    fn stall(m: &mut Consensus<Toy>, v: View, at: u64, next_timeout: u64) -> u64 {
+        let out = m.handle(at, Input::Timer);
+        assert!(
+            matches!(persisted(&out)[..], [Vote::Nullify(Nullify { view, .. })] if *view == v),
+            "view {v} nullified at {at}"
+        );
+        for s in [0, 1] {
+            m.handle(at, Input::Message(nullify(v, s)));
+        }
+        assert_eq!(m.view(), v + 1);
+        assert!(persisted(&m.handle(at + next_timeout - 1, Input::Timer)).is_empty());
+        at + next_timeout
+    }
+
+    #[test]
+    fn timeouts_double_after_nullified_views_up_to_the_cap() {
+        let mut m = machine(Some(2), vec![], 0);
+        m.handle(0, Input::Start);
+        let at = stall(&mut m, 1, 1_000, 2_000);
+        let at = stall(&mut m, 2, at, 4_000);
+        stall(&mut m, 3, at, 8_000);
+
+        let mut cfg = Config::new(
+            ChainId::new("toy").expect("chain"),
+            (0..4u8).map(|i| KeyBytes([i; 32])).collect(),
+        );
+        cfg.max_backoff_doublings = 1;
+        let anchor = Anchor {
+            view: 0,
+            height: 0,
+            hash: Hash::from([9; 32]),
+        };
+        let mut m = Consensus::new(cfg, Toy(Some(2)), anchor, vec![], 0).expect("machine");
+        m.handle(0, Input::Start);
+        let at = stall(&mut m, 1, 1_000, 2_000);
+        let at = stall(&mut m, 2, at, 2_000);
+        stall(&mut m, 3, at, 2_000);
     }
 
     #[test]

@@ -131,6 +131,8 @@ pub struct Scenario {
     pub leader_timeout: Time,
     pub notarization_timeout: Time,
     pub retry: Time,
+    /// Most doublings of the timeouts after views in a row that were nullified.
+    pub backoff: u32,
 }
 
 impl Scenario {
@@ -187,6 +189,8 @@ impl Scenario {
             let wipe = byzantine.len() + wiped < f && r.chance(25);
             crashes.push((at, back, who, wipe));
         }
+        // Drawn last, so the draws above are what they were before timeouts backed off.
+        let backoff = r.range(0, 4) as u32;
         Scenario {
             seed,
             n,
@@ -201,6 +205,7 @@ impl Scenario {
             leader_timeout: 200,
             notarization_timeout: 400,
             retry: 200,
+            backoff,
         }
     }
 }
@@ -395,6 +400,7 @@ impl Sim {
             notarization_timeout: self.sc.notarization_timeout,
             retry_interval: self.sc.retry,
             max_views_ahead: 64,
+            max_backoff_doublings: self.sc.backoff,
         }
     }
 
