@@ -115,8 +115,20 @@ fn signed(points: i64) -> String {
     }
 }
 
-fn reason(record: Option<Hash>, points: i64, until: Option<Time>, text: String) -> Reason {
-    let text = format!("{text}: {}", signed(points));
+/// A reason; its text is only written when `explain` (a draw grades every candidate and needs
+/// the points, not the words).
+fn reason(
+    explain: bool,
+    record: Option<Hash>,
+    points: i64,
+    until: Option<Time>,
+    text: impl FnOnce() -> String,
+) -> Reason {
+    let text = if explain {
+        format!("{}: {}", text(), signed(points))
+    } else {
+        String::new()
+    };
     Reason {
         record,
         points,
@@ -134,7 +146,19 @@ fn reason(record: Option<Hash>, points: i64, until: Option<Time>, text: String) 
 /// about an earlier moment does not reproduce the grade given then: the grade at an earlier
 /// height is read from the state at that height (the node keeps each height's state root).
 pub fn grade(s: &impl State, operator: &Uscc, now: Time) -> Result<GradeReport, StateError> {
-    let params = tables::params(s)?;
+    grade_with(s, operator, now, &tables::params(s)?, true)
+}
+
+/// [`grade`] under the given rule parameters (the state's current ones), with reason texts
+/// only when `explain`: the same points, score and grade either way. Grading many operators
+/// at once (a draw's candidates) reads the parameters once and writes no texts.
+pub fn grade_with(
+    s: &impl State,
+    operator: &Uscc,
+    now: Time,
+    params: &RuleParams,
+    explain: bool,
+) -> Result<GradeReport, StateError> {
     let facts = tables::facts_of(s, operator)?;
     let mut reasons = Vec::new();
 
@@ -145,13 +169,13 @@ pub fn grade(s: &impl State, operator: &Uscc, now: Time) -> Result<GradeReport, 
     for f in facts.iter().filter(|f| counts_at(f, now)) {
         match &f.kind {
             FactKind::Penalty(sev) => {
-                reasons.push(penalty_reason(s, operator, f, *sev, &params)?);
+                reasons.push(penalty_reason(s, operator, f, *sev, params, explain)?);
             }
-            FactKind::Finding(k) => reasons.extend(finding_reason(f, *k, &params, now)),
+            FactKind::Finding(k) => reasons.extend(finding_reason(f, *k, params, now, explain)),
             FactKind::Findings(ks) => {
                 reasons.extend(
                     ks.iter()
-                        .filter_map(|k| finding_reason(f, *k, &params, now)),
+                        .filter_map(|k| finding_reason(f, *k, params, now, explain)),
                 );
             }
             FactKind::CleanInspection => clean.push(f),
@@ -170,23 +194,27 @@ pub fn grade(s: &impl State, operator: &Uscc, now: Time) -> Result<GradeReport, 
 
     if let Some(c) = commitment {
         reasons.push(reason(
+            explain,
             Some(c.tx),
             i64::from(params.commitment_bonus),
             Some(c.until),
-            format!("self-commitment (诚信计量承诺) valid until {}", c.until),
+            || format!("self-commitment (诚信计量承诺) valid until {}", c.until),
         ));
     }
     if let Some((c, level)) = commendation {
         reasons.push(reason(
+            explain,
             Some(c.tx),
             i64::from(params.commendation_bonus),
             Some(c.until),
-            format!(
-                "{} demonstration unit (诚信计量示范单位) since {}, valid until {}",
-                level_name(level),
-                c.from,
-                c.until
-            ),
+            || {
+                format!(
+                    "{} demonstration unit (诚信计量示范单位) since {}, valid until {}",
+                    level_name(level),
+                    c.from,
+                    c.until
+                )
+            },
         ));
     }
     // Newest clean inspections first get the bonus, until the cap is reached.
@@ -195,23 +223,21 @@ pub fn grade(s: &impl State, operator: &Uscc, now: Time) -> Result<GradeReport, 
     for c in clean {
         let points = i64::from(params.clean_inspection_bonus).min(left).max(0);
         left -= points;
-        let capped = if points < i64::from(params.clean_inspection_bonus) {
-            format!(
-                " (clean-inspection bonuses are capped at {})",
-                params.max_clean_bonus
-            )
-        } else {
-            String::new()
-        };
-        reasons.push(reason(
-            Some(c.tx),
-            points,
-            Some(c.until),
+        let capped = points < i64::from(params.clean_inspection_bonus);
+        reasons.push(reason(explain, Some(c.tx), points, Some(c.until), || {
+            let capped = if capped {
+                format!(
+                    " (clean-inspection bonuses are capped at {})",
+                    params.max_clean_bonus
+                )
+            } else {
+                String::new()
+            };
             format!(
                 "clean inspection on {}, counts until {}{capped}",
                 c.from, c.until
-            ),
-        ));
+            )
+        }));
     }
 
     for i in tables::instruments_of(s, operator)? {
@@ -219,31 +245,35 @@ pub fn grade(s: &impl State, operator: &Uscc, now: Time) -> Result<GradeReport, 
         let failed = i64::from(params.failed_instrument_points);
         match status(&i, now) {
             InstrumentStatus::Failed { at } => reasons.push(reason(
+                explain,
                 i.last_verification.as_ref().map(|v| v.tx).or(Some(i.registered_by)),
                 -failed,
                 None,
-                format!("instrument {id} failed verification on {at} and is still registered"),
+                || format!("instrument {id} failed verification on {at} and is still registered"),
             )),
             InstrumentStatus::OutOfService { since } => reasons.push(reason(
+                explain,
                 Some(i.registered_by),
                 -failed,
                 None,
-                format!("instrument {id} reached the end of its service life on {since} and was not retired"),
+                || format!("instrument {id} reached the end of its service life on {since} and was not retired"),
             )),
             InstrumentStatus::Overdue { since } => reasons.push(reason(
+                explain,
                 i.last_pass.as_ref().map(|v| v.tx).or(Some(i.registered_by)),
                 -i64::from(params.overdue_instrument_points),
                 None,
-                format!("instrument {id} is overdue for verification since {since}"),
+                || format!("instrument {id} is overdue for verification since {since}"),
             )),
             InstrumentStatus::Registered => {
                 let due = i.registered_at.plus(params.first_verification_grace);
                 if now >= due {
                     reasons.push(reason(
+            explain,
                         Some(i.registered_by),
                         -i64::from(params.overdue_instrument_points),
                         None,
-                        format!(
+                        || format!(
                             "instrument {id} was registered on {} and not verified by {due}",
                             i.registered_at
                         ),
@@ -284,21 +314,29 @@ fn penalty_reason(
     f: &CreditFact,
     sev: Severity,
     params: &RuleParams,
+    explain: bool,
 ) -> Result<Reason, StateError> {
-    let number = match tables::penalty(s, operator, &f.tx)? {
-        Some(p) => format!(" {} ({})", p.decision_number, p.violation),
-        None => String::new(),
+    // The decision number is only for the text.
+    let number = match explain
+        .then(|| tables::penalty(s, operator, &f.tx))
+        .transpose()?
+    {
+        Some(Some(p)) => format!(" {} ({})", p.decision_number, p.violation),
+        _ => String::new(),
     };
     Ok(reason(
+        explain,
         Some(f.tx),
         -i64::from(params.penalty(sev)),
         Some(f.until),
-        format!(
-            "{} penalty{number} of {}, public until {}",
-            severity_name(sev),
-            f.from,
-            f.until
-        ),
+        || {
+            format!(
+                "{} penalty{number} of {}, public until {}",
+                severity_name(sev),
+                f.from,
+                f.until
+            )
+        },
     ))
 }
 
@@ -309,18 +347,22 @@ fn finding_reason(
     k: FindingKind,
     params: &RuleParams,
     now: Time,
+    explain: bool,
 ) -> Option<Reason> {
     let until = f.from.plus(params.finding_period_of(k)).min(f.until);
     (now < until).then(|| {
         reason(
+            explain,
             Some(f.tx),
             -i64::from(params.finding(k)),
             Some(until),
-            format!(
-                "inspection on {} found {}, counts until {until}",
-                f.from,
-                finding_name(k),
-            ),
+            || {
+                format!(
+                    "inspection on {} found {}, counts until {until}",
+                    f.from,
+                    finding_name(k),
+                )
+            },
         )
     })
 }
@@ -336,6 +378,27 @@ mod tests {
 
     fn uscc(s: &str) -> Uscc {
         Uscc::parse(s).unwrap()
+    }
+
+    /// Shadows [`super::grade`] in these tests: every grade is also computed without texts
+    /// (as a draw grades its candidates), which must give the same points, score and grade.
+    fn grade(s: &impl State, u: &Uscc, now: Time) -> Result<GradeReport, StateError> {
+        let g = super::grade(s, u, now)?;
+        let quiet = grade_with(s, u, now, &tables::params(s)?, false)?;
+        assert_eq!((quiet.score, quiet.grade), (g.score, g.grade));
+        let points = |r: &GradeReport| {
+            let mut v: Vec<_> = r
+                .reasons
+                .iter()
+                .map(|x| (x.points, x.record, x.until))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(points(&quiet), points(&g));
+        assert!(quiet.reasons.iter().all(|r| r.text.is_empty()));
+        assert!(g.reasons.iter().all(|r| !r.text.is_empty()));
+        Ok(g)
     }
 
     fn fact(tx: u8, kind: FactKind, from: Time, until: Time) -> CreditFact {

@@ -301,6 +301,7 @@ pub fn candidates(
     now: Time,
 ) -> Result<Vec<Candidate>, StateError> {
     let mut out = Vec::new();
+    let params = tables::params(s)?;
     for uscc in tables::operators_in(s, jurisdiction.as_str())? {
         let o = tables::operator(s, &uscc)?.ok_or_else(|| {
             StateError(format!(
@@ -310,7 +311,7 @@ pub fn candidates(
         if !sectors.is_empty() && !sectors.contains(&o.registration.sector) {
             continue;
         }
-        let grade = credit::grade(s, &uscc, now)?.grade;
+        let grade = credit::grade_with(s, &uscc, now, &params, false)?.grade;
         out.push(Candidate {
             operator: uscc,
             grade,
