@@ -554,6 +554,13 @@ mod tests {
         assert_eq!((d.request_height, d.height), (b.height, next.height));
         assert_eq!(d.sample_rates_ppm, [250_000; 4]);
         assert_eq!(d.candidates.iter().sum::<u32>(), 40);
+        // Each target has its own row (what an inspection reads); the others have none.
+        for c in &graded {
+            let row = tables::draw_target(&l.state, &id, &c.operator).unwrap();
+            let target = d.targets.iter().find(|t| t.operator == c.operator);
+            assert_eq!(row.as_ref(), target);
+        }
+        assert!(tables::draw_exists(&l.state, &id).unwrap());
         // 40 candidates at 25%: exactly 10 targets, whatever their grades
         let expected: usize = Grade::ALL
             .iter()

@@ -135,8 +135,15 @@ pub fn inspect(s: &mut impl State, cx: &Cx<'_>, r: InspectionResult) -> RuleResu
         }
     }
     if let Some(h) = r.draw {
-        let d = match tables::draw(s, &h)? {
-            Some(d) => d,
+        // The target's own row: the draw result itself holds the whole candidates snapshot.
+        let t = match tables::draw_target(s, &h, &r.target)? {
+            Some(t) => t,
+            None if tables::draw_exists(s, &h)? => {
+                return Err(rej(
+                    Code::NotAuthorised,
+                    format!("random draw {h} did not select operator {}", r.target),
+                ));
+            }
             None if tables::pending_draw(s, &h)?.is_some() => {
                 return Err(rej(
                     Code::NotFound,
@@ -153,16 +160,6 @@ pub fn inspect(s: &mut impl State, cx: &Cx<'_>, r: InspectionResult) -> RuleResu
                 ));
             }
         };
-        let t = d
-            .targets
-            .iter()
-            .find(|t| t.operator == r.target)
-            .ok_or_else(|| {
-                rej(
-                    Code::NotAuthorised,
-                    format!("random draw {h} did not select operator {}", r.target),
-                )
-            })?;
         let assigned: BTreeSet<&str> = t.inspectors.iter().map(|i| i.as_str()).collect();
         if assigned != names {
             let list =

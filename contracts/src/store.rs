@@ -23,6 +23,7 @@
 //! | `penalty/` | USCC (18) ‖ tx id (32) | [`PenaltyDecision`] |
 //! | `draw/` | tx id (32) | [`DrawResult`] |
 //! | `pending-draw/` | tx id (32) | [`PendingDraw`] — until the next block resolves it |
+//! | `draw-target/` | draw tx id (32) ‖ USCC (18) | [`DrawTarget`] — one selected operator of a resolved draw, what an inspection checks (the `draw/` row holds the whole candidates snapshot, too large to read per inspection) |
 //! | `proposal/` | tx id (32) | [`ProposalState`] |
 //! | `gov-due/` | height (8, big-endian) ‖ tx id (32) | `()` |
 //! | `catalogue/` | code | [`CatalogueItem`] |
@@ -125,6 +126,8 @@ pub enum Table {
     Penalty = 19,
     /// `record-objection/`: see the table in the module docs.
     RecordObjection = 20,
+    /// `draw-target/`: see the table in the module docs.
+    DrawTarget = 21,
     /// Rows the node writes after executing a block's records, not the rules: the entry
     /// chains of operators and instruments ([`EntryChain`]), which make "these are all of its
     /// entries" provable from the state root.
@@ -191,6 +194,10 @@ pub mod keys {
     /// `pending-draw/` row of a request's tx id.
     pub fn pending_draw(tx: &Hash) -> Vec<u8> {
         key(Table::PendingDraw, &[tx.as_bytes()])
+    }
+    /// `draw-target/` row of a resolved draw's selected operator.
+    pub fn draw_target(tx: &Hash, u: &Uscc) -> Vec<u8> {
+        key(Table::DrawTarget, &[tx.as_bytes(), u.as_str().as_bytes()])
     }
     /// `node-index/` entry chain of an operator.
     pub fn operator_entries(u: &Uscc) -> Vec<u8> {
@@ -921,9 +928,24 @@ pub mod tables {
     pub fn draw(s: &impl State, tx: &Hash) -> Result<Option<DrawResult>, StateError> {
         get(s, &key(Table::Draw, &[tx.as_bytes()]))
     }
-    /// Writes a draw result.
+    /// Writes a draw result, and a `draw-target/` row for each of its targets.
     pub fn put_draw(s: &mut impl State, tx: &Hash, d: &DrawResult) -> Result<(), StateError> {
+        for t in &d.targets {
+            put(s, &keys::draw_target(tx, &t.operator), t)?;
+        }
         put(s, &key(Table::Draw, &[tx.as_bytes()]), d)
+    }
+    /// Whether a draw result is stored (without reading it: it holds the whole snapshot).
+    pub fn draw_exists(s: &impl State, tx: &Hash) -> Result<bool, StateError> {
+        Ok(s.get(&key(Table::Draw, &[tx.as_bytes()]))?.is_some())
+    }
+    /// The target `operator` of the resolved draw `tx`, if the draw selected it.
+    pub fn draw_target(
+        s: &impl State,
+        tx: &Hash,
+        operator: &Uscc,
+    ) -> Result<Option<DrawTarget>, StateError> {
+        get(s, &keys::draw_target(tx, operator))
     }
 
     /// Writes a pending draw.

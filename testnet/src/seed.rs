@@ -166,6 +166,7 @@ impl Net {
         for chunk in hexes.chunks(self.batch) {
             let mut pending: Vec<String> = chunk.to_vec();
             let mut refusals = 0;
+            let mut grew = Instant::now();
             loop {
                 let node = self.turn % self.http.len();
                 self.turn += 1;
@@ -176,17 +177,16 @@ impl Net {
                     // went to another node) may refuse later ones for a moment, and one signer
                     // may run at most 2,000 sequence numbers ahead of the chain (a phase of
                     // 100,000 operators is all signed by one regulator): retry while the log
-                    // grows; after 50 refusals in a row without growth, ask alone for the
-                    // reason.
+                    // grows; once it has not grown for `--stall`, ask alone for the reason.
                     refusals += 1;
                     if refusals % 10 == 0 {
                         let size = self.client.chain_info().await?.log_size;
                         if size > log_size {
                             log_size = size;
-                            refusals = 0;
+                            grew = Instant::now();
                         }
                     }
-                    if refusals > 50 {
+                    if grew.elapsed() > self.stall {
                         let k = answers
                             .iter()
                             .position(|a| *a == crate::bench::Answer::Failed)
@@ -197,7 +197,11 @@ impl Net {
                             Ok(_) => "refused in batches, admitted alone".to_string(),
                             Err(e) => e.to_string(),
                         };
-                        bail!("{what}: a submission was refused: {why}");
+                        bail!(
+                            "{what}: a submission was refused for {:?} while the log did not \
+                             grow: {why}",
+                            self.stall
+                        );
                     }
                 }
                 // Send again what was busy or refused; the rest was admitted.
