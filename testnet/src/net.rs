@@ -38,9 +38,32 @@ pub struct Testnet {
     pub nodes: Vec<NetNode>,
 }
 
-/// A free loopback TCP port (bound and released: another process could take it first, which
-/// makes a node fail to start loudly rather than misbehave).
+/// A free loopback TCP port for a node to listen on, from below Linux's default ephemeral range
+/// (32768–60999), so that the outgoing connections of busy processes on this machine, which take
+/// their local ports from that range, cannot take it between this check and the node's bind (a
+/// test's node failed to start that way while a 5-node network ran beside it). Bound and
+/// released: another listener could still take it first, which makes the node fail to start
+/// loudly rather than misbehave.
 pub fn free_port() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    const LOW: u16 = 20_000;
+    const SPAN: u64 = 12_000;
+    for _ in 0..200 {
+        // A random start per call (std's per-process random hasher keys): concurrent test
+        // processes do not walk the same ports.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        let port = LOW + (h.finish() % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    // Everything tried is taken: let the kernel choose.
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
@@ -90,7 +113,14 @@ impl Testnet {
         let genesis_path = dir.join("genesis.json");
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(&genesis_path, genesis.to_json().unwrap()).unwrap();
-        let ports: Vec<u16> = keys.iter().map(|_| free_port()).collect();
+        let mut ports: Vec<u16> = Vec::with_capacity(keys.len());
+        while ports.len() < keys.len() {
+            // Released ports: two calls could name the same one.
+            let p = free_port();
+            if !ports.contains(&p) {
+                ports.push(p);
+            }
+        }
         let mut nodes = Vec::new();
         for (i, signer) in keys.into_iter().enumerate() {
             let home = dir.join(format!("node{i}"));
