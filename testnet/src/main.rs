@@ -86,8 +86,9 @@ enum Command {
         /// Transactions per JSON-RPC batch (the nodes' `rpc.max_batch_size` is 100 by default).
         #[arg(long, default_value_t = 100)]
         batch: usize,
-        /// Seconds a phase may go without progress before seeding gives up.
-        #[arg(long, default_value_t = 60)]
+        /// Seconds a phase may go without progress before seeding gives up (a block holding
+        /// random draws over tens of thousands of operators takes minutes at 100,000).
+        #[arg(long, default_value_t = 300)]
         stall: u64,
         /// Write the report (JSON) here too.
         #[arg(long)]

@@ -160,6 +160,7 @@ impl Net {
             .iter()
             .map(|b| liangxin_types::tx::tx_id(b))
             .collect();
+        let started = Instant::now();
         let before = self.client.chain_info().await?.log_size;
         let hexes: Vec<String> = signed.iter().map(hex::encode).collect();
         let mut log_size = before;
@@ -239,7 +240,11 @@ impl Net {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.records += ids.len() as u64;
-        eprintln!("{what}: {} records final", ids.len());
+        eprintln!(
+            "{what}: {} records final in {:.1} s",
+            ids.len(),
+            started.elapsed().as_secs_f64()
+        );
         Ok(ids)
     }
 
