@@ -88,13 +88,20 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
 
     /// The body at `height`: its entries, from its first leaf to its header's log size.
     fn body(&self, height: u64) -> Result<Option<BlockBody>, Error> {
-        let Some(first) = get::<BlockLeaves, _>(self, &height)? else {
-            return Ok(None);
-        };
-        let Some(header) = self.header(height)? else {
-            return Err(corrupt::<BlockLeaves>(format!(
-                "height {height} has a first leaf but no header"
-            )));
+        Ok(self.block(height)?.map(|b| b.body))
+    }
+
+    /// The block at `height`: its header, and as its body the entries from its first leaf to
+    /// the header's log size.
+    fn block(&self, height: u64) -> Result<Option<Block>, Error> {
+        let (header, first) = match (self.header(height)?, get::<BlockLeaves, _>(self, &height)?) {
+            (Some(header), Some(first)) => (header, first),
+            (None, None) => return Ok(None),
+            _ => {
+                return Err(corrupt::<Headers>(format!(
+                    "height {height} has a header or a first leaf, not both"
+                )));
+            }
         };
         let end = header.log_size;
         let count = end
@@ -119,20 +126,10 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
                 txs.push(BoundedBytes::new(bytes).map_err(|e| corrupt::<Entries>(e.to_string()))?);
             }
         }
-        Ok(Some(BlockBody {
+        let body = BlockBody {
             txs: BoundedVec::new(txs).map_err(|e| corrupt::<BlockLeaves>(e.to_string()))?,
-        }))
-    }
-
-    /// The block at `height`.
-    fn block(&self, height: u64) -> Result<Option<Block>, Error> {
-        match (self.header(height)?, self.body(height)?) {
-            (Some(header), Some(body)) => Ok(Some(Block { header, body })),
-            (None, None) => Ok(None),
-            _ => Err(corrupt::<Headers>(format!(
-                "height {height} has a header or a body, not both"
-            ))),
-        }
+        };
+        Ok(Some(Block { header, body }))
     }
 
     /// The signed checkpoint note stored at `height`, or the latest stored one if `None`.
