@@ -84,8 +84,8 @@ impl Pool {
     }
 }
 
-/// A callback given a transaction's bytes.
-pub type TxHook = Box<dyn Fn(&[u8]) + Send + Sync>;
+/// A callback given a transaction's id and bytes.
+pub type TxHook = Box<dyn Fn(&Hash, &[u8]) + Send + Sync>;
 
 /// Callbacks the consensus driver installs ([`Engine::set_hooks`]).
 pub struct Hooks {
@@ -406,7 +406,7 @@ impl<S: Store + 'static> Engine<S> {
             .set(pool.mempool.bytes() as u64 as i64);
         drop(pool);
         if fresh && let Some((hooks, bytes)) = gossip {
-            (hooks.admitted)(&bytes);
+            (hooks.admitted)(&id, &bytes);
         }
         if fresh && let Some(h) = self.hooks.get() {
             (h.arrived)();

@@ -409,7 +409,7 @@ pub async fn start(
     }
     // Client transactions are gossiped, in order and in batches, by one task, which also
     // gossips again those still waiting after a while.
-    let (publish_tx, publish_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let (publish_tx, publish_rx) = tokio::sync::mpsc::unbounded_channel::<(Hash, Vec<u8>)>();
     tokio::spawn(publish(
         Arc::clone(&engine),
         net.clone(),
@@ -421,8 +421,8 @@ pub async fn start(
     let poll_queued = Arc::new(AtomicBool::new(false));
     let queued = Arc::clone(&poll_queued);
     engine.set_hooks(Hooks {
-        admitted: Box::new(move |bytes| {
-            let _ = publish_tx.send(bytes.to_vec());
+        admitted: Box::new(move |id, bytes| {
+            let _ = publish_tx.send((*id, bytes.to_vec()));
         }),
         arrived: Box::new(move || {
             if !queued.swap(true, Ordering::AcqRel) {
@@ -489,7 +489,7 @@ const REGOSSIP_ROUND_MS: u64 = 500;
 async fn publish(
     engine: Arc<Engine<RocksStore>>,
     net: Network,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<(Hash, Vec<u8>)>,
     delay_ms: u64,
 ) {
     let start = tokio::time::Instant::now();
@@ -510,13 +510,13 @@ async fn publish(
         let mut sealed = Vec::new();
         tokio::select! {
             tx = rx.recv() => {
-                let Some(tx) = tx else { break };
+                let Some((id, tx)) = tx else { break };
                 let t = now();
-                regossip.track(t, liangxin_types::tx::tx_id(&tx));
+                regossip.track(t, id);
                 sealed.extend(batcher.push(t, tx));
                 // Take what else is queued without waiting.
-                while let Ok(tx) = rx.try_recv() {
-                    regossip.track(t, liangxin_types::tx::tx_id(&tx));
+                while let Ok((id, tx)) = rx.try_recv() {
+                    regossip.track(t, id);
                     sealed.extend(batcher.push(t, tx));
                 }
                 sealed.extend(batcher.poll(t));

@@ -49,16 +49,12 @@ pub fn free_port() -> u16 {
     const LOW: u16 = 20_000;
     const SPAN: u64 = 12_000;
     for _ in 0..200 {
-        // A random start per call (std's per-process random hasher keys): concurrent test
-        // processes do not walk the same ports.
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        let port = LOW + (h.finish() % SPAN) as u16;
+        // A random port per try: std gives every `RandomState` fresh keys (random per thread,
+        // then advanced per call), so concurrent test processes do not walk the same ports.
+        let r = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        let port = LOW + (r % SPAN) as u16;
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
