@@ -244,17 +244,7 @@ fn run<S: State + ?Sized>(
         Subject::Operator(u) => Some(u.clone()),
         _ => None,
     });
-    tables::put_entry(
-        s,
-        &tx_id,
-        &EntryMeta {
-            kind,
-            signer: signer.into(),
-            operator,
-            height: block.height,
-            time: block.time,
-        },
-    )?;
+    tables::put_entry(s, &tx_id, &EntryMeta { kind, operator })?;
     Ok(effects)
 }
 

@@ -497,19 +497,27 @@ pub struct CertificateEntry {
     pub valid_until: Time,
 }
 
-/// Metadata of every accepted record, by tx id.
+/// What the rules need to know of every accepted record, by tx id: its kind and the operator it
+/// is about (objections, their decisions and commendation revocations name records by tx id).
+/// Everything else about a record (its signer, block and time) is in the log, found through
+/// the node's transaction index; keeping it here too cost about 50 bytes of state per record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryMeta {
     /// Kind.
     pub kind: RecordKind,
-    /// Signer key.
-    pub signer: KeyBytes,
     /// The operator the record is about, if any.
     pub operator: Option<Uscc>,
-    /// Height of the block that holds it.
-    pub height: u64,
-    /// That block's time.
-    pub time: Time,
+}
+
+/// The `entry/` value as versions before the slim [`EntryMeta`] wrote it (rows of ledgers
+/// written by them are still read).
+#[derive(Deserialize)]
+struct LegacyEntryMeta {
+    kind: RecordKind,
+    _signer: KeyBytes,
+    operator: Option<Uscc>,
+    _height: u64,
+    _time: Time,
 }
 
 /// What a credit fact is.
@@ -797,7 +805,20 @@ pub mod tables {
 
     /// Metadata of an accepted record.
     pub fn entry(s: &impl State, tx: &Hash) -> Result<Option<EntryMeta>, StateError> {
-        get(s, &key(Table::Entry, &[tx.as_bytes()]))
+        let Some(bytes) = s.get(&key(Table::Entry, &[tx.as_bytes()]))? else {
+            return Ok(None);
+        };
+        // BCS refuses trailing bytes, so a legacy row never decodes as the slim one.
+        match bcs::from_bytes::<EntryMeta>(&bytes) {
+            Ok(e) => Ok(Some(e)),
+            Err(_) => {
+                let l: LegacyEntryMeta = dec(&bytes)?;
+                Ok(Some(EntryMeta {
+                    kind: l.kind,
+                    operator: l.operator,
+                }))
+            }
+        }
     }
     /// Writes a record's metadata.
     pub fn put_entry(s: &mut impl State, tx: &Hash, e: &EntryMeta) -> Result<(), StateError> {
@@ -1045,5 +1066,57 @@ pub mod tables {
     /// Writes chain metadata.
     pub fn put_chain(s: &mut impl State, c: &ChainMeta) -> Result<(), StateError> {
         put(s, &key(Table::Meta, &[b"chain"]), c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::MemState;
+
+    #[test]
+    fn entry_rows_of_earlier_versions_still_read() {
+        #[derive(Serialize)]
+        struct Legacy {
+            kind: RecordKind,
+            signer: KeyBytes,
+            operator: Option<Uscc>,
+            height: u64,
+            time: Time,
+        }
+        let mut s = MemState::new();
+        let u = Uscc::parse("91350100M000100Y43").unwrap();
+        for (i, operator) in [None, Some(u)].into_iter().enumerate() {
+            let old = Hash::from_slice(&[i as u8; 32]).unwrap();
+            let legacy = Legacy {
+                kind: RecordKind(7),
+                signer: KeyBytes([0x5a; 32]),
+                operator: operator.clone(),
+                height: 9,
+                time: Time(1_767_225_600),
+            };
+            s.put(
+                &key(Table::Entry, &[old.as_bytes()]),
+                encode(&legacy).unwrap(),
+            )
+            .unwrap();
+            let new = Hash::from_slice(&[i as u8 + 100; 32]).unwrap();
+            let slim = EntryMeta {
+                kind: RecordKind(7),
+                operator,
+            };
+            tables::put_entry(&mut s, &new, &slim).unwrap();
+            assert_eq!(tables::entry(&s, &old).unwrap(), Some(slim.clone()));
+            assert_eq!(tables::entry(&s, &new).unwrap(), Some(slim));
+        }
+        // A row that is neither is an error, not a guess.
+        let bad = Hash::from_slice(&[9; 32]).unwrap();
+        s.put(&key(Table::Entry, &[bad.as_bytes()]), vec![1, 2, 3])
+            .unwrap();
+        assert!(tables::entry(&s, &bad).is_err());
+        assert_eq!(
+            tables::entry(&s, &Hash::from_slice(&[0xee; 32]).unwrap()).unwrap(),
+            None
+        );
     }
 }
