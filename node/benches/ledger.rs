@@ -120,6 +120,10 @@ fn main() {
     let per_operator = env("LX_BENCH_RECORDS_PER_OPERATOR", 19);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
+    // `LX_BENCH_KEEP=1` leaves the ledger where it was written (printed), for inspection.
+    if std::env::var_os("LX_BENCH_KEEP").is_some() {
+        println!("ledger kept at {}", path.display());
+    }
     let genesis = Genesis::dev();
     let chain = genesis.chain_id().unwrap();
     let regulator = Signer::dev(Genesis::DEV_REGULATOR);
@@ -388,4 +392,7 @@ fn main() {
         bytes as f64 / total as f64,
         bytes as f64 / total as f64 / mean_tx
     );
+    if std::env::var_os("LX_BENCH_KEEP").is_some() {
+        let _ = dir.keep();
+    }
 }
