@@ -6,7 +6,9 @@
 //!
 //! `cargo bench -p liangxin-node --bench ledger` (defaults: 50,000 operators × 20 records ≈
 //! 10⁶ records). Smaller: `LX_BENCH_OPERATORS=5000 cargo bench -p liangxin-node --bench
-//! ledger`. The ledger is written under a temporary directory (about 1 GB at the default size).
+//! ledger`. The ledger is written under a temporary directory (about 400 MB at the default
+//! size), removed at the end unless `LX_BENCH_KEEP=1`. `LX_BENCH_UNCOMPRESSED=1` writes the
+//! table files uncompressed, to compare with the node's compressed ones.
 //!
 //! The engine is driven in-process (the RPC server's handlers call the same `Engine::admit`);
 //! JSON-RPC's own cost is not in these figures.
@@ -27,7 +29,7 @@ use liangxin_rpc::RpcError;
 use liangxin_rpc::backend::Backend;
 use liangxin_sdk::Signer;
 use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder, OperatorRegistrationBuilder};
-use liangxin_storage::{RocksStore, Store};
+use liangxin_storage::{RocksOptions, RocksStore, Store};
 use liangxin_types::uscc::check_char;
 use liangxin_types::{SigningKey, Uscc};
 
@@ -40,6 +42,18 @@ fn env(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Opens the ledger's store: compressed as the node's, or uncompressed with
+/// `LX_BENCH_UNCOMPRESSED=1` (to compare).
+fn open(path: &std::path::Path) -> Result<RocksStore, liangxin_storage::Error> {
+    RocksStore::open_with(
+        path,
+        RocksOptions {
+            compress: std::env::var_os("LX_BENCH_UNCOMPRESSED").is_none(),
+            ..RocksOptions::default()
+        },
+    )
 }
 
 fn uscc(i: usize) -> Uscc {
@@ -134,7 +148,7 @@ fn main() {
     let raw = liangxin_testnet::raw::strict_verify_rate();
     println!("raw limit: strict Ed25519 verify {raw:.0}/s on one core");
 
-    let store = Arc::new(RocksStore::open(&path).unwrap());
+    let store = Arc::new(open(&path).unwrap());
     let (write, _) = build_genesis(&*store, &genesis, Some(&validator())).unwrap();
     store.commit(&write).unwrap();
     let (engine, producer) = start(Arc::clone(&store), validator());
@@ -343,7 +357,7 @@ fn main() {
     drop(engine);
     drop(store);
     let t = Instant::now();
-    let store = RocksStore::open(&path).unwrap();
+    let store = open(&path).unwrap();
     let tip = load_tip_with(&store, |h, r| {
         liangxin_node::snapshot::take(&snapshot, h, r)
     })
@@ -361,7 +375,7 @@ fn main() {
     drop(tip);
     drop(store);
     let t = Instant::now();
-    let store = RocksStore::open(&path).unwrap();
+    let store = open(&path).unwrap();
     let tip = load_tip(&store).unwrap().unwrap();
     println!(
         "restart after a crash (no saved tree: rebuilt from the state rows): {:.3} s",

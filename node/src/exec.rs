@@ -677,63 +677,83 @@ pub fn load_tip_with<S: Store + ?Sized>(
     }))
 }
 
-/// State rows read per page while rebuilding the tree.
-const REBUILD_PAGE_ROWS: usize = 16_384;
+/// Bytes of state rows (keys and values) per page handed between the rebuild's threads.
+const REBUILD_PAGE_BYTES: usize = 1 << 20;
+
+/// State rows copied into one buffer: row `i` is its key then its value, ending at `ends[i]`
+/// (key end, value end).
+#[derive(Default)]
+struct RowPage {
+    bytes: Vec<u8>,
+    ends: Vec<(usize, usize)>,
+}
+
+/// Leaf hashes of rows, already split by the first bit of their key hash (the two halves under
+/// the root, see [`MemTree::from_halves`]).
+#[derive(Default)]
+struct Halves {
+    left: Vec<(Hash, Hash)>,
+    right: Vec<(Hash, Hash)>,
+}
+
+impl Halves {
+    fn hash(&mut self, page: &RowPage) {
+        let mut at = 0;
+        for &(key_end, value_end) in &page.ends {
+            let kh = liangxin_state::key_hash(&page.bytes[at..key_end]);
+            let vh = liangxin_state::value_hash(&page.bytes[key_end..value_end]);
+            if MemTree::in_right_half(&kh) {
+                self.right.push((kh, vh));
+            } else {
+                self.left.push((kh, vh));
+            }
+            at = value_end;
+        }
+    }
+}
 
 /// The state tree of every row in the store's state table.
+///
+/// Two threads: this one reads the rows into pages (no allocation per row) and hands them to a
+/// second one that hashes them, hashing a page itself whenever that one is still busy, so the
+/// work balances itself. Each splits its leaves by the root's halves as it goes, and the halves
+/// are then sorted and built on one thread each.
 pub fn rebuild_state_tree<S: Store + ?Sized>(store: &S) -> Result<MemTree, NodeError> {
-    type Rows = Vec<(Vec<u8>, Vec<u8>)>;
-    fn hash(rows: &Rows, out: &mut Vec<(Hash, Hash)>) {
-        out.extend(
-            rows.iter()
-                .map(|(k, v)| (liangxin_state::key_hash(k), liangxin_state::value_hash(v))),
-        );
-    }
-    // Hashing is most of the rebuild: this thread reads pages and hands them to a second one,
-    // hashing a page itself whenever that one is still busy, so the work balances itself.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Rows>(1);
-    let (leaves, helped) = std::thread::scope(|s| {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<RowPage>(1);
+    let (mine, helped) = std::thread::scope(|s| {
         let helper = s.spawn(move || {
-            let mut out = Vec::new();
-            for rows in rx {
-                hash(&rows, &mut out);
+            let mut out = Halves::default();
+            for page in rx {
+                out.hash(&page);
             }
             out
         });
-        let mut leaves = Vec::new();
-        let mut start: Vec<u8> = Vec::new();
-        let read = loop {
-            let rows = match store.scan_raw(TableId::State, &[], &start, REBUILD_PAGE_ROWS) {
-                Ok(rows) => rows,
-                Err(e) => break Err(e),
-            };
-            let next = match rows.last() {
-                Some((k, _)) if rows.len() == REBUILD_PAGE_ROWS => {
-                    // The next page starts just after this key.
-                    let mut k = k.clone();
-                    k.push(0);
-                    Some(k)
-                }
-                _ => None,
-            };
-            match tx.try_send(rows) {
-                Ok(()) => {}
-                Err(std::sync::mpsc::TrySendError::Full(rows))
-                | Err(std::sync::mpsc::TrySendError::Disconnected(rows)) => {
-                    hash(&rows, &mut leaves)
-                }
-            }
-            match next {
-                Some(k) => start = k,
-                None => break Ok(()),
-            }
+        let mut mine = Halves::default();
+        let mut page = RowPage::default();
+        let hand_over = |page: RowPage, mine: &mut Halves| match tx.try_send(page) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(page))
+            | Err(std::sync::mpsc::TrySendError::Disconnected(page)) => mine.hash(&page),
         };
+        let read = store.visit_raw(TableId::State, &[], &mut |k, v| {
+            page.bytes.extend_from_slice(k);
+            let key_end = page.bytes.len();
+            page.bytes.extend_from_slice(v);
+            page.ends.push((key_end, page.bytes.len()));
+            if page.bytes.len() >= REBUILD_PAGE_BYTES {
+                hand_over(std::mem::take(&mut page), &mut mine);
+            }
+            true
+        });
+        hand_over(page, &mut mine);
         drop(tx);
-        (read.map(|()| leaves), helper.join())
+        (read.map(|()| mine), helper.join())
     });
-    let mut leaves = leaves?;
-    leaves.extend(helped.map_err(|_| NodeError::Corrupt("the hashing thread failed".into()))?);
-    Ok(MemTree::from_hashes(leaves)?)
+    let mut mine = mine?;
+    let helped = helped.map_err(|_| NodeError::Corrupt("the hashing thread failed".into()))?;
+    mine.left.extend(helped.left);
+    mine.right.extend(helped.right);
+    Ok(MemTree::from_halves(mine.left, mine.right)?)
 }
 
 #[cfg(test)]
@@ -757,7 +777,8 @@ mod tests {
             ChainId::new("rebuild-test").expect("chain"),
             Hash::from([2; 32]),
         );
-        let rows: Vec<(Vec<u8>, Vec<u8>)> = (0..REBUILD_PAGE_ROWS * 2 + 7)
+        // Rows of 12 to 51 bytes: more than two pages.
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = (0..REBUILD_PAGE_BYTES / 12 + 7)
             .map(|i| {
                 (
                     format!("row/{i:08}").into_bytes(),

@@ -251,6 +251,33 @@ fn head(h: &Hash) -> u64 {
     u64::from_be_bytes(b)
 }
 
+/// `leaves` sorted by key hash as tree entries; an error if two share a key hash.
+fn sorted_entries(mut leaves: Vec<(Hash, Hash)>) -> Result<Vec<Entry>, Error> {
+    // Key hashes are uniform: sorting by their first 8 bytes as an integer and then fixing the
+    // (rare) runs that share them is a total order by key hash, and much faster than comparing
+    // 32-byte arrays throughout.
+    leaves.sort_unstable_by_key(|(kh, _)| head(kh));
+    let mut i = 0;
+    while i < leaves.len() {
+        let h = head(&leaves[i].0);
+        let run = leaves[i..]
+            .iter()
+            .take_while(|(kh, _)| head(kh) == h)
+            .count();
+        if run > 1 {
+            leaves[i..i + run].sort_unstable_by_key(|(kh, _)| *kh);
+        }
+        i += run;
+    }
+    if let Some(w) = leaves.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(Error::KeyHashCollision(w[0].0.to_hex()));
+    }
+    Ok(leaves
+        .into_iter()
+        .map(|(kh, vh)| Entry::New { kh, vh })
+        .collect())
+}
+
 fn first_collision(sorted: &[Write]) -> Option<Hash> {
     sorted
         .windows(2)
@@ -279,47 +306,55 @@ impl MemTree {
     }
 
     /// The tree holding exactly the (key hash, value hash) pairs `leaves`, in any order. A large
-    /// set is built on two threads (its two halves under the root); the tree is the same.
-    pub fn from_hashes(mut leaves: Vec<(Hash, Hash)>) -> Result<Self, Error> {
-        // Key hashes are uniform: sorting by their first 8 bytes as an integer and then fixing
-        // the (rare) runs that share them is a total order by key hash, and much faster than
-        // comparing 32-byte arrays throughout.
-        leaves.sort_unstable_by_key(|(kh, _)| head(kh));
-        let mut i = 0;
-        while i < leaves.len() {
-            let h = head(&leaves[i].0);
-            let run = leaves[i..]
-                .iter()
-                .take_while(|(kh, _)| head(kh) == h)
-                .count();
-            if run > 1 {
-                leaves[i..i + run].sort_unstable_by_key(|(kh, _)| *kh);
-            }
-            i += run;
+    /// set is sorted and built on two threads, one for each half under the root (the keys whose
+    /// hash starts with bit 0, and with bit 1); the tree is the same.
+    pub fn from_hashes(leaves: Vec<(Hash, Hash)>) -> Result<Self, Error> {
+        let (left, right): (Vec<_>, Vec<_>) = leaves.into_iter().partition(|(kh, _)| !bit(kh, 0));
+        Self::from_halves(left, right)
+    }
+
+    /// Whether a key whose hash is `kh` lies in the right half of the tree (its first bit is
+    /// 1), for [`MemTree::from_halves`].
+    pub fn in_right_half(kh: &Hash) -> bool {
+        bit(kh, 0)
+    }
+
+    /// [`MemTree::from_hashes`] of the leaves of `left` and `right`, where every key hash in
+    /// `left` starts with bit 0 and every one in `right` with bit 1 (a caller that hashes the
+    /// rows itself can split them as it goes, saving a pass). Leaves on the wrong side are an
+    /// error ([`Error::Storage`]).
+    pub fn from_halves(
+        mut left: Vec<(Hash, Hash)>,
+        mut right: Vec<(Hash, Hash)>,
+    ) -> Result<Self, Error> {
+        if left.iter().any(|(kh, _)| bit(kh, 0)) || right.iter().any(|(kh, _)| !bit(kh, 0)) {
+            return Err(Error::Storage(
+                "a leaf was given for the wrong half of the tree".into(),
+            ));
         }
-        if let Some(w) = leaves.windows(2).find(|w| w[0].0 == w[1].0) {
-            return Err(Error::KeyHashCollision(w[0].0.to_hex()));
-        }
-        let entries: Vec<Entry> = leaves
-            .into_iter()
-            .map(|(kh, vh)| Entry::New { kh, vh })
-            .collect();
-        let len = entries.len() as u64;
-        let split = entries.partition_point(|e| !bit(e.kh(), 0));
-        let root = if entries.len() >= PARALLEL_BUILD_LEAVES && split > 0 && split < entries.len() {
-            // Both sides non-empty: the root is the branch at depth 0 over the two halves.
-            let (el, er) = entries.split_at(split);
-            let (l, r) = std::thread::scope(|s| {
-                let left = s.spawn(|| Updater::default().build(1, el));
-                let r = Updater::default().build(1, er);
-                (left.join(), r)
-            });
-            let l = l.map_err(|_| Error::Storage("a tree-building thread failed".into()))?;
-            combine(0, &Hash::ZERO, l, r)
-        } else {
-            Updater::default().build(0, &entries)
+        let len = (left.len() + right.len()) as u64;
+        let half = |leaves: &mut Vec<(Hash, Hash)>| -> Result<Option<Arc<Node>>, Error> {
+            let entries = sorted_entries(std::mem::take(leaves))?;
+            Ok(Updater::default().build(1, &entries))
         };
-        Ok(MemTree { root, len })
+        let (l, r) = if left.len() + right.len() >= PARALLEL_BUILD_LEAVES {
+            std::thread::scope(|s| {
+                let l = s.spawn(|| half(&mut left));
+                let r = half(&mut right);
+                let l = l
+                    .join()
+                    .map_err(|_| Error::Storage("a tree-building thread failed".into()))?;
+                Ok::<_, Error>((l?, r?))
+            })?
+        } else {
+            (half(&mut left)?, half(&mut right)?)
+        };
+        // Both sides non-empty: the root is the branch at depth 0 over them; otherwise the one
+        // side moves up (as `build` would have made it).
+        Ok(MemTree {
+            root: combine(0, &Hash::ZERO, l, r),
+            len,
+        })
     }
 
     /// The next version: this one with `writes` applied (`None` deletes; deleting an absent key
@@ -526,7 +561,35 @@ mod tests {
             leaves.windows(2).all(|w| w[0].0 < w[1].0),
             "in key-hash order"
         );
-        assert_eq!(MemTree::from_hashes(leaves).unwrap().root(), applied.root());
+        assert_eq!(
+            MemTree::from_hashes(leaves.clone()).unwrap().root(),
+            applied.root()
+        );
+        // Given already split, in any order within each half: the same tree.
+        let (mut left, mut right): (Vec<_>, Vec<_>) = leaves
+            .iter()
+            .copied()
+            .partition(|(kh, _)| !MemTree::in_right_half(kh));
+        left.reverse();
+        right.rotate_left(7);
+        assert!(!left.is_empty() && !right.is_empty());
+        let halves = MemTree::from_halves(left.clone(), right.clone()).unwrap();
+        assert_eq!(
+            (halves.root(), halves.len()),
+            (applied.root(), applied.len())
+        );
+        // A leaf on the wrong side is refused, not built into another tree.
+        let mut wrong = left.clone();
+        wrong.push(right[0]);
+        assert!(MemTree::from_halves(wrong, right[1..].to_vec()).is_err());
+        assert!(MemTree::from_halves(right.clone(), left.clone()).is_err());
+        // One side empty: the other side's tree.
+        assert_eq!(
+            MemTree::from_halves(left.clone(), Vec::new())
+                .unwrap()
+                .root(),
+            MemTree::from_hashes(left).unwrap().root()
+        );
         let p = rebuilt.prove(b"key/12345").unwrap();
         p.verify(&rebuilt.root(), b"key/12345", Some(&12345u32.to_be_bytes()))
             .unwrap();

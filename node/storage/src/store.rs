@@ -45,6 +45,37 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
         limit: usize,
     ) -> Result<Rows, Error>;
 
+    /// Calls `visit` with every row of `table` whose key is `>= start`, in key order, until it
+    /// returns `false`. The slices are only valid during the call: a store may hand out its own
+    /// buffers instead of copying each row (RocksDB does), which is what makes this cheaper than
+    /// [`Store::scan_raw`] for reading a whole table.
+    fn visit_raw(
+        &self,
+        table: TableId,
+        start: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), Error> {
+        const PAGE: usize = 4096;
+        let mut from = start.to_vec();
+        loop {
+            let rows = self.scan_raw(table, &[], &from, PAGE)?;
+            for (k, v) in &rows {
+                if !visit(k, v) {
+                    return Ok(());
+                }
+            }
+            match rows.last() {
+                Some((k, _)) if rows.len() == PAGE => {
+                    // The next page starts just after this key.
+                    from.clear();
+                    from.extend_from_slice(k);
+                    from.push(0);
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
     /// The row of `table` with the greatest key.
     fn last_raw(&self, table: TableId) -> Result<Option<Row>, Error>;
 
