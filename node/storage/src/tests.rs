@@ -805,17 +805,24 @@ fn tables_are_declared_once() {
     let _ = Arc::new(());
 }
 
+/// Opens `path` as an earlier version of the node left it: plain RocksDB with uncompressed
+/// table files, every table of this version plus the column families `extra`.
+fn open_as_earlier_version(path: &std::path::Path, extra: &[&str]) -> rocksdb::DB {
+    let mut opts = rocksdb::Options::default();
+    opts.create_if_missing(true);
+    opts.create_missing_column_families(true);
+    opts.set_compression_type(rocksdb::DBCompressionType::None);
+    let mut names: Vec<&str> = TableId::ALL.iter().map(|t| t.name()).collect();
+    names.extend_from_slice(extra);
+    rocksdb::DB::open_cf(&opts, path, &names).unwrap()
+}
+
 #[test]
 fn a_legacy_state_tree_family_is_dropped_on_open() {
     let dir = tempfile::tempdir().unwrap();
     {
         // A database as an earlier version left it: every table plus `state_tree`.
-        let mut opts = rocksdb::Options::default();
-        opts.create_if_missing(true);
-        opts.create_missing_column_families(true);
-        let mut names: Vec<&str> = TableId::ALL.iter().map(|t| t.name()).collect();
-        names.push("state_tree");
-        let db = rocksdb::DB::open_cf(&opts, dir.path(), &names).unwrap();
+        let db = open_as_earlier_version(dir.path(), &["state_tree"]);
         let cf = db.cf_handle("state_tree").unwrap();
         db.put_cf(&cf, b"n-record", b"old").unwrap();
     }
@@ -868,10 +875,7 @@ fn legacy_bodies_become_first_leaves_on_open() {
     {
         // The database as an earlier version left it: each body stored whole in `bodies`, no
         // first-leaf rows.
-        let opts = rocksdb::Options::default();
-        let names: Vec<&str> = TableId::ALL.iter().map(|t| t.name()).collect();
-        let mut db = rocksdb::DB::open_cf(&opts, dir.path(), &names).unwrap();
-        db.create_cf("bodies", &opts).unwrap();
+        let db = open_as_earlier_version(dir.path(), &["bodies"]);
         let bodies = db.cf_handle("bodies").unwrap();
         let leaves = db.cf_handle("block_leaves").unwrap();
         for b in &blocks {
@@ -900,12 +904,7 @@ fn tables_are_compressed_and_files_of_uncompressed_versions_still_read() {
     let dir = tempfile::tempdir().unwrap();
     {
         // Earlier versions wrote their table files uncompressed: one such file.
-        let mut opts = rocksdb::Options::default();
-        opts.create_if_missing(true);
-        opts.create_missing_column_families(true);
-        opts.set_compression_type(rocksdb::DBCompressionType::None);
-        let names: Vec<&str> = TableId::ALL.iter().map(|t| t.name()).collect();
-        let db = rocksdb::DB::open_cf(&opts, dir.path(), &names).unwrap();
+        let db = open_as_earlier_version(dir.path(), &[]);
         let cf = db.cf_handle(TableId::State.name()).unwrap();
         db.put_cf(&cf, b"written-uncompressed", b"by an earlier version")
             .unwrap();
