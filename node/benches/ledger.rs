@@ -8,7 +8,9 @@
 //! 10⁶ records). Smaller: `LX_BENCH_OPERATORS=5000 cargo bench -p liangxin-node --bench
 //! ledger`. The ledger is written under a temporary directory (about 400 MB at the default
 //! size), removed at the end unless `LX_BENCH_KEEP=1`. `LX_BENCH_UNCOMPRESSED=1` writes the
-//! table files uncompressed, to compare with the node's compressed ones.
+//! table files uncompressed, to compare with the node's compressed ones;
+//! `LX_BENCH_BLOCK_CACHE_MB=N` sizes RocksDB's block cache (the node's `[storage]
+//! block_cache_mb`, default 64).
 //!
 //! The engine is driven in-process (the RPC server's handlers call the same `Engine::admit`);
 //! JSON-RPC's own cost is not in these figures.
@@ -45,13 +47,17 @@ fn env(name: &str, default: usize) -> usize {
 }
 
 /// Opens the ledger's store: compressed as the node's, or uncompressed with
-/// `LX_BENCH_UNCOMPRESSED=1` (to compare).
+/// `LX_BENCH_UNCOMPRESSED=1` (to compare); the block cache at the node's default, or
+/// `LX_BENCH_BLOCK_CACHE_MB` MiB (`[storage] block_cache_mb`).
 fn open(path: &std::path::Path) -> Result<RocksStore, liangxin_storage::Error> {
+    let defaults = RocksOptions::default();
     RocksStore::open_with(
         path,
         RocksOptions {
             compress: std::env::var_os("LX_BENCH_UNCOMPRESSED").is_none(),
-            ..RocksOptions::default()
+            block_cache_bytes: env("LX_BENCH_BLOCK_CACHE_MB", defaults.block_cache_bytes >> 20)
+                << 20,
+            ..defaults
         },
     )
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use liangxin_rpc::RpcConfig;
+use liangxin_storage::RocksOptions;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::BlockConfig;
@@ -30,6 +31,8 @@ pub struct NodeConfig {
     pub block: BlockConfig,
     /// Mempool limits.
     pub mempool: MempoolConfig,
+    /// The database's caches.
+    pub storage: StorageConfig,
     /// The regulators' network (off: a single-validator ledger).
     pub network: NetworkConfig,
     /// The public portal served beside JSON-RPC.
@@ -59,6 +62,43 @@ pub struct PortalConfig {
 impl Default for PortalConfig {
     fn default() -> Self {
         PortalConfig { enabled: true }
+    }
+}
+
+/// `[storage]`: the database's caches (see `docs/node.md`, Storage).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// MiB of RocksDB's block cache: table blocks kept uncompressed in memory, shared by every
+    /// table. Queries that miss it read and decompress a block from disk. Default 64.
+    pub block_cache_mb: u64,
+    /// Decoded log tiles kept in memory (about 16 KiB each), for inclusion and consistency
+    /// proofs. Default 4,096; 0 disables the cache.
+    pub tile_cache_tiles: usize,
+}
+
+/// The largest `storage.block_cache_mb` accepted (1 TiB).
+const MAX_BLOCK_CACHE_MB: u64 = 1 << 20;
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        let rocks = RocksOptions::default();
+        StorageConfig {
+            block_cache_mb: (rocks.block_cache_bytes >> 20) as u64,
+            tile_cache_tiles: rocks.tile_cache_tiles,
+        }
+    }
+}
+
+impl StorageConfig {
+    /// The store's options.
+    pub fn rocks_options(&self) -> RocksOptions {
+        RocksOptions {
+            block_cache_bytes: usize::try_from(self.block_cache_mb.min(MAX_BLOCK_CACHE_MB) << 20)
+                .unwrap_or(usize::MAX),
+            tile_cache_tiles: self.tile_cache_tiles,
+            ..RocksOptions::default()
+        }
     }
 }
 
@@ -160,6 +200,12 @@ impl NodeConfig {
                 "block.interval_ms must be above 0".into(),
             ));
         }
+        if self.storage.block_cache_mb > MAX_BLOCK_CACHE_MB {
+            return Err(NodeError::Config(format!(
+                "storage.block_cache_mb must be at most {MAX_BLOCK_CACHE_MB} (1 TiB), not {}",
+                self.storage.block_cache_mb
+            )));
+        }
         if self.mempool.max_txs == 0 || self.mempool.max_per_signer == 0 {
             return Err(NodeError::Config(
                 "mempool.max_txs and mempool.max_per_signer must be above 0".into(),
@@ -189,6 +235,25 @@ mod tests {
         let mut bad = NodeConfig::default();
         bad.block.max_txs = 0;
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn storage_caches_are_configured_in_mib_and_tiles() {
+        let c = NodeConfig::default();
+        assert_eq!(c.storage.rocks_options(), RocksOptions::default());
+        let c: NodeConfig =
+            toml::from_str("[storage]\nblock_cache_mb = 1024\ntile_cache_tiles = 0\n").unwrap();
+        c.validate().unwrap();
+        let o = c.storage.rocks_options();
+        assert_eq!(o.block_cache_bytes, 1 << 30);
+        assert_eq!(o.tile_cache_tiles, 0);
+        assert!(o.compress, "compression is not a setting");
+        let mut big = NodeConfig::default();
+        big.storage.block_cache_mb = u64::MAX;
+        let e = big.validate().unwrap_err().to_string();
+        assert!(e.contains("storage.block_cache_mb"), "{e}");
+        let e = toml::from_str::<NodeConfig>("[storage]\ncompress = false\n").unwrap_err();
+        assert!(e.to_string().contains("compress"), "{e}");
     }
 
     #[test]

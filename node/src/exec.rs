@@ -677,16 +677,13 @@ pub fn load_tip_with<S: Store + ?Sized>(
     }))
 }
 
-/// Bytes of state rows (keys and values) per page handed between the rebuild's threads.
-const REBUILD_PAGE_BYTES: usize = 1 << 20;
+/// Key ranges the state table is cut into for a rebuild ([`Store::split_keys`]): more ranges
+/// than threads, so that a thread that finishes early takes another and uneven estimates even
+/// out.
+const REBUILD_RANGES: usize = 8;
 
-/// State rows copied into one buffer: row `i` is its key then its value, ending at `ends[i]`
-/// (key end, value end).
-#[derive(Default)]
-struct RowPage {
-    bytes: Vec<u8>,
-    ends: Vec<(usize, usize)>,
-}
+/// Threads that read and hash the state table in a rebuild.
+const REBUILD_THREADS: usize = 2;
 
 /// Leaf hashes of rows, already split by the first bit of their key hash (the two halves under
 /// the root, see [`MemTree::from_halves`]).
@@ -697,63 +694,63 @@ struct Halves {
 }
 
 impl Halves {
-    fn hash(&mut self, page: &RowPage) {
-        let mut at = 0;
-        for &(key_end, value_end) in &page.ends {
-            let kh = liangxin_state::key_hash(&page.bytes[at..key_end]);
-            let vh = liangxin_state::value_hash(&page.bytes[key_end..value_end]);
-            if MemTree::in_right_half(&kh) {
-                self.right.push((kh, vh));
-            } else {
-                self.left.push((kh, vh));
-            }
-            at = value_end;
+    fn push(&mut self, key: &[u8], value: &[u8]) {
+        let kh = liangxin_state::key_hash(key);
+        let vh = liangxin_state::value_hash(value);
+        if MemTree::in_right_half(&kh) {
+            self.right.push((kh, vh));
+        } else {
+            self.left.push((kh, vh));
         }
     }
 }
 
 /// The state tree of every row in the store's state table.
 ///
-/// Two threads: this one reads the rows into pages (no allocation per row) and hands them to a
-/// second one that hashes them, hashing a page itself whenever that one is still busy, so the
-/// work balances itself. Each splits its leaves by the root's halves as it goes, and the halves
-/// are then sorted and built on one thread each.
+/// The table is cut into key ranges of about equal stored size ([`Store::split_keys`]); two
+/// threads take ranges in turn, each reading its rows (no allocation per row, and the
+/// decompression of the table's blocks shared between them) and hashing them as it reads,
+/// splitting the leaves by the root's halves. The halves are then sorted and built on one
+/// thread each.
 pub fn rebuild_state_tree<S: Store + ?Sized>(store: &S) -> Result<MemTree, NodeError> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<RowPage>(1);
-    let (mine, helped) = std::thread::scope(|s| {
-        let helper = s.spawn(move || {
-            let mut out = Halves::default();
-            for page in rx {
-                out.hash(&page);
-            }
-            out
-        });
-        let mut mine = Halves::default();
-        let mut page = RowPage::default();
-        let hand_over = |page: RowPage, mine: &mut Halves| match tx.try_send(page) {
-            Ok(()) => {}
-            Err(std::sync::mpsc::TrySendError::Full(page))
-            | Err(std::sync::mpsc::TrySendError::Disconnected(page)) => mine.hash(&page),
-        };
-        let read = store.visit_raw(TableId::State, &[], &mut |k, v| {
-            page.bytes.extend_from_slice(k);
-            let key_end = page.bytes.len();
-            page.bytes.extend_from_slice(v);
-            page.ends.push((key_end, page.bytes.len()));
-            if page.bytes.len() >= REBUILD_PAGE_BYTES {
-                hand_over(std::mem::take(&mut page), &mut mine);
-            }
-            true
-        });
-        hand_over(page, &mut mine);
-        drop(tx);
-        (read.map(|()| mine), helper.join())
+    let cuts = store.split_keys(TableId::State, REBUILD_RANGES)?;
+    let starts = std::iter::once(&[][..]).chain(cuts.iter().map(Vec::as_slice));
+    let ends = cuts.iter().map(|c| Some(c.as_slice())).chain([None]);
+    let ranges: Vec<(&[u8], Option<&[u8]>)> = starts.zip(ends).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || -> Result<Halves, NodeError> {
+        let mut out = Halves::default();
+        while let Some(&(start, end)) =
+            ranges.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+        {
+            store.visit_raw(TableId::State, start, end, &mut |k, v| {
+                out.push(k, v);
+                true
+            })?;
+        }
+        Ok(out)
+    };
+    let parts: Vec<Result<Halves, NodeError>> = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..REBUILD_THREADS.min(ranges.len()))
+            .map(|_| s.spawn(work))
+            .collect();
+        let mut parts = vec![work()];
+        for helper in helpers {
+            parts.push(
+                helper
+                    .join()
+                    .unwrap_or_else(|_| Err(NodeError::Corrupt("a hashing thread failed".into()))),
+            );
+        }
+        parts
     });
-    let mut mine = mine?;
-    let helped = helped.map_err(|_| NodeError::Corrupt("the hashing thread failed".into()))?;
-    mine.left.extend(helped.left);
-    mine.right.extend(helped.right);
-    Ok(MemTree::from_halves(mine.left, mine.right)?)
+    let mut all = Halves::default();
+    for part in parts {
+        let part = part?;
+        all.left.extend(part.left);
+        all.right.extend(part.right);
+    }
+    Ok(MemTree::from_halves(all.left, all.right)?)
 }
 
 #[cfg(test)]
@@ -771,29 +768,43 @@ mod tests {
     }
 
     #[test]
-    fn the_tree_rebuilt_from_many_pages_of_rows_is_the_tree_of_those_rows() {
-        let store = MemStore::new();
+    fn the_tree_rebuilt_from_the_state_rows_is_the_tree_of_those_rows() {
         let mut w = BlockWrite::genesis(
             ChainId::new("rebuild-test").expect("chain"),
             Hash::from([2; 32]),
         );
-        // Rows of 12 to 51 bytes: more than two pages.
-        let rows: Vec<(Vec<u8>, Vec<u8>)> = (0..REBUILD_PAGE_BYTES / 12 + 7)
+        // Rows of 36 to 75 bytes, values of hashes that do not compress: 120,000 rows make
+        // table files large enough to be cut into ranges read by both threads.
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = (0u32..120_000)
             .map(|i| {
+                let value = liangxin_state::key_hash(&i.to_le_bytes());
+                let len = 24 + i as usize % 40;
                 (
                     format!("row/{i:08}").into_bytes(),
-                    vec![(i % 251) as u8; i % 40],
+                    value.as_ref().repeat(2)[..len].to_vec(),
                 )
             })
             .collect();
         w.state_writes(rows.iter().map(|(k, v)| (k.clone(), Some(v.clone()))));
-        store.commit(&w).expect("commit");
-        let rebuilt = rebuild_state_tree(&store).expect("rebuild");
-        assert_eq!(rebuilt.len(), rows.len() as u64);
-        assert_eq!(
-            rebuilt.root(),
-            MemTree::from_rows(rows).expect("tree").root()
+        let expected = MemTree::from_rows(rows.clone()).expect("tree").root();
+        let mem = MemStore::new();
+        mem.commit(&w).expect("commit");
+        let dir = tempfile::tempdir().expect("dir");
+        let rocks = liangxin_storage::RocksStore::open(dir.path()).expect("open");
+        rocks.commit(&w).expect("commit");
+        rocks.flush().expect("flush");
+        assert!(
+            !rocks
+                .split_keys(TableId::State, REBUILD_RANGES)
+                .expect("cuts")
+                .is_empty(),
+            "the table is cut into ranges"
         );
+        for rebuilt in [rebuild_state_tree(&mem), rebuild_state_tree(&rocks)] {
+            let rebuilt = rebuilt.expect("rebuild");
+            assert_eq!(rebuilt.len(), rows.len() as u64);
+            assert_eq!(rebuilt.root(), expected);
+        }
         assert_eq!(
             rebuild_state_tree(&MemStore::new()).expect("empty").root(),
             liangxin_state::EMPTY

@@ -139,7 +139,10 @@ impl RunningNode {
         let validator = (!networked).then(|| identity.clone());
         let data_dir = NodeConfig::resolve(home, &config.node.data_dir);
         std::fs::create_dir_all(&data_dir).map_err(io(&data_dir))?;
-        let store = Arc::new(RocksStore::open(&data_dir)?);
+        let store = Arc::new(RocksStore::open_with(
+            &data_dir,
+            config.storage.rocks_options(),
+        )?);
         let genesis_hash = genesis
             .hash()
             .map_err(|e| NodeError::Genesis(e.to_string()))?;

@@ -8,7 +8,7 @@ use liangxin_types::log::{Blake3, Tile, TileId, TileStore};
 use liangxin_types::{BlockBody, BlockHeader, Canonical};
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
-    Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions,
+    Direction, IteratorMode, Options, Range, ReadOptions, WriteBatch, WriteOptions,
 };
 
 use crate::Error;
@@ -305,11 +305,15 @@ impl Store for RocksStore {
         &self,
         table: TableId,
         start: &[u8],
+        end: Option<&[u8]>,
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), Error> {
         let mut read = ReadOptions::default();
         // A whole-table read: its blocks would only push hot ones out of the block cache.
         read.fill_cache(false);
+        if let Some(end) = end {
+            read.set_iterate_upper_bound(end);
+        }
         let mut iter = self.db.raw_iterator_cf_opt(self.cf(table)?, read);
         iter.seek(start);
         while let (Some(k), Some(v)) = (iter.key(), iter.value()) {
@@ -319,6 +323,55 @@ impl Store for RocksStore {
             iter.next();
         }
         Ok(iter.status()?)
+    }
+
+    /// Bisects on 16-byte keys with RocksDB's estimate of the file bytes below a key (from the
+    /// files' indexes, without reading data blocks; rows still only in the memtable are not
+    /// counted). All cut points are searched together, one estimate call per step.
+    fn split_keys(&self, table: TableId, parts: usize) -> Result<Vec<Vec<u8>>, Error> {
+        /// Tables with fewer file bytes than this are read whole by one thread.
+        const MIN_SPLIT_BYTES: u64 = 4 << 20;
+        let cf = self.cf(table)?;
+        let below = |keys: &[[u8; 16]]| -> Vec<u64> {
+            let ranges: Vec<Range<'_>> = keys.iter().map(|k| Range::new(&[], k)).collect();
+            self.db.get_approximate_sizes_cf(cf, &ranges)
+        };
+        let total = self
+            .db
+            .get_approximate_sizes_cf(cf, &[Range::new(&[], &[0xff; 17])])
+            .first()
+            .copied()
+            .unwrap_or(0);
+        if parts < 2 || total < MIN_SPLIT_BYTES {
+            return Ok(Vec::new());
+        }
+        let targets: Vec<u64> = (1..parts as u64)
+            .map(|i| (u128::from(total) * u128::from(i) / parts as u128) as u64)
+            .collect();
+        // For each target, the least 16-byte key with at least that many bytes below it.
+        let mut lo = vec![0u128; targets.len()];
+        let mut hi = vec![u128::MAX; targets.len()];
+        while lo.iter().zip(&hi).any(|(l, h)| l < h) {
+            let mid: Vec<u128> = lo.iter().zip(&hi).map(|(&l, &h)| l + (h - l) / 2).collect();
+            let keys: Vec<[u8; 16]> = mid.iter().map(|m| m.to_be_bytes()).collect();
+            for (i, size) in below(&keys).into_iter().enumerate() {
+                if lo[i] < hi[i] {
+                    if size >= targets[i] {
+                        hi[i] = mid[i];
+                    } else {
+                        lo[i] = mid[i] + 1;
+                    }
+                }
+            }
+        }
+        let mut cuts: Vec<Vec<u8>> = Vec::with_capacity(lo.len());
+        for key in lo {
+            let key = key.to_be_bytes().to_vec();
+            if key.iter().any(|&b| b != 0) && cuts.last().is_none_or(|last| *last < key) {
+                cuts.push(key);
+            }
+        }
+        Ok(cuts)
     }
 
     fn scan_raw(

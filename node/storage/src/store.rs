@@ -45,14 +45,15 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
         limit: usize,
     ) -> Result<Rows, Error>;
 
-    /// Calls `visit` with every row of `table` whose key is `>= start`, in key order, until it
-    /// returns `false`. The slices are only valid during the call: a store may hand out its own
-    /// buffers instead of copying each row (RocksDB does), which is what makes this cheaper than
-    /// [`Store::scan_raw`] for reading a whole table.
+    /// Calls `visit` with every row of `table` whose key is `>= start` and, if `end` is given,
+    /// `< end`, in key order, until it returns `false`. The slices are only valid during the
+    /// call: a store may hand out its own buffers instead of copying each row (RocksDB does),
+    /// which is what makes this cheaper than [`Store::scan_raw`] for reading a whole table.
     fn visit_raw(
         &self,
         table: TableId,
         start: &[u8],
+        end: Option<&[u8]>,
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), Error> {
         const PAGE: usize = 4096;
@@ -60,7 +61,7 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
         loop {
             let rows = self.scan_raw(table, &[], &from, PAGE)?;
             for (k, v) in &rows {
-                if !visit(k, v) {
+                if end.is_some_and(|end| k.as_slice() >= end) || !visit(k, v) {
                     return Ok(());
                 }
             }
@@ -74,6 +75,16 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
                 _ => return Ok(()),
             }
         }
+    }
+
+    /// Up to `parts - 1` ascending keys that cut `table` into `parts` key ranges holding about
+    /// the same number of stored bytes each, so that a whole-table read can be shared between
+    /// threads ([`Store::visit_raw`] over each range). An estimate: the ranges may be uneven,
+    /// and a store that cannot tell (or a table too small to be worth cutting) returns none,
+    /// which is always correct.
+    fn split_keys(&self, table: TableId, parts: usize) -> Result<Vec<Vec<u8>>, Error> {
+        let _ = (table, parts);
+        Ok(Vec::new())
     }
 
     /// The row of `table` with the greatest key.

@@ -939,3 +939,87 @@ fn tables_are_compressed_and_files_of_uncompressed_versions_still_read() {
     );
     check_consistent(&store);
 }
+
+/// Every row of `table` in `[start, end)`, through [`Store::visit_raw`].
+fn visit_range<S: Store>(store: &S, start: &[u8], end: Option<&[u8]>) -> Vec<Vec<u8>> {
+    let mut keys = Vec::new();
+    store
+        .visit_raw(TableId::State, start, end, &mut |k, _| {
+            keys.push(k.to_vec());
+            true
+        })
+        .unwrap();
+    keys
+}
+
+#[test]
+fn split_keys_cut_a_table_into_even_ranges_that_read_back_every_row_once() {
+    // 150,000 rows of incompressible keys and values (about 7 MB of files).
+    let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut noise = |n: usize| -> Vec<u8> {
+        (0..n.div_ceil(8))
+            .flat_map(|_| {
+                // xorshift64*
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                x.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes()
+            })
+            .take(n)
+            .collect()
+    };
+    let rows: BTreeMap<Vec<u8>, Vec<u8>> = (0..150_000).map(|_| (noise(12), noise(32))).collect();
+    let mut g = BlockWrite::genesis(chain(), Hash::ZERO);
+    g.state_writes(rows.iter().map(|(k, v)| (k.clone(), Some(v.clone()))));
+    let mem = MemStore::new();
+    mem.commit(&g).unwrap();
+    let (_dir, rocks) = rocks();
+    rocks.commit(&g).unwrap();
+
+    // A store that cannot estimate, and a table whose rows are still only in the memtable,
+    // are not cut: one range, read whole.
+    assert!(mem.split_keys(TableId::State, 8).unwrap().is_empty());
+    assert!(rocks.split_keys(TableId::State, 8).unwrap().is_empty());
+
+    rocks.flush().unwrap();
+    let cuts = rocks.split_keys(TableId::State, 8).unwrap();
+    assert_eq!(cuts.len(), 7, "cuts: {cuts:?}");
+    assert!(cuts.windows(2).all(|w| w[0] < w[1]), "cuts ascend");
+    assert!(
+        rocks.split_keys(TableId::State, 1).unwrap().is_empty()
+            && rocks.split_keys(TableId::Tiles, 8).unwrap().is_empty(),
+        "one part, or a small table, is not cut"
+    );
+    // The ranges between the cuts hold every row once, in order, and about an eighth each.
+    let mut bounds: Vec<&[u8]> = vec![&[]];
+    bounds.extend(cuts.iter().map(Vec::as_slice));
+    fn read_ranges<S: Store>(store: &S, bounds: &[&[u8]], rows: usize) -> Vec<Vec<u8>> {
+        let mut read = Vec::new();
+        for (i, &start) in bounds.iter().enumerate() {
+            let keys = visit_range(store, start, bounds.get(i + 1).copied());
+            let eighth = rows / 8;
+            assert!(
+                keys.len() > eighth / 2 && keys.len() < eighth * 3 / 2,
+                "range {i} holds {} rows, an eighth is {eighth}",
+                keys.len()
+            );
+            read.extend(keys);
+        }
+        read
+    }
+    for read in [
+        read_ranges(&rocks, &bounds, rows.len()),
+        read_ranges(&mem, &bounds, rows.len()),
+    ] {
+        assert!(read.iter().eq(rows.keys()), "every row once, in key order");
+    }
+    // A visit stops when told to, within a range too.
+    let mut seen = 0;
+    rocks
+        .visit_raw(TableId::State, &cuts[2], Some(&cuts[3]), &mut |_, _| {
+            seen += 1;
+            seen < 10
+        })
+        .unwrap();
+    assert_eq!(seen, 10);
+}
