@@ -139,7 +139,12 @@ fn main() {
     let operators = env("LX_BENCH_OPERATORS", 50_000);
     let per_operator = env("LX_BENCH_RECORDS_PER_OPERATOR", 19);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db");
+    let reuse = std::env::var_os("LX_BENCH_LEDGER");
+    let path = match &reuse {
+        Some(kept) => std::path::PathBuf::from(kept),
+        None => dir.path().join("db"),
+    };
+    let reuse = reuse.is_some();
     // `LX_BENCH_KEEP=1` leaves the ledger where it was written (printed), for inspection.
     if std::env::var_os("LX_BENCH_KEEP").is_some() {
         println!("ledger kept at {}", path.display());
@@ -155,166 +160,187 @@ fn main() {
     println!("raw limit: strict Ed25519 verify {raw:.0}/s on one core");
 
     let store = Arc::new(open(&path).unwrap());
-    let (write, _) = build_genesis(&*store, &genesis, Some(&validator())).unwrap();
-    store.commit(&write).unwrap();
+    if !reuse {
+        let (write, _) = build_genesis(&*store, &genesis, Some(&validator())).unwrap();
+        store.commit(&write).unwrap();
+    }
     let (engine, producer) = start(Arc::clone(&store), validator());
 
-    // Phase 1: the regulator registers the operators (one signer).
-    let keys: Vec<Signer> = (0..operators)
-        .map(|i| Signer::new(SigningKey::dev(&format!("bench operator {i}"))))
-        .collect();
-    let regs: Vec<_> = (0..operators)
-        .map(|i| {
-            let r = OperatorRegistrationBuilder::new(
-                uscc(i),
-                format!("第{i}号加油站有限公司"),
-                "350102",
-                Sector::FuelStation,
-                keys[i].public_key(),
-            )
-            .build()
-            .unwrap();
-            (regulator.clone(), i as u64, r)
-        })
-        .collect();
-    let txs = liangxin_testnet::bench::sign_all(regs, &chain).unwrap();
-    let t1 = load(&engine, txs, operators as u64);
-    println!(
-        "phase 1: {operators} operator registrations (one signer) committed in {:.1} s = {:.0}/s",
-        t1.as_secs_f64(),
-        operators as f64 / t1.as_secs_f64()
-    );
-
-    // Phase 2: every operator files instruments (many signers), interleaved.
-    let mut jobs = Vec::with_capacity(operators * per_operator);
-    for seq in 0..per_operator {
-        for (i, k) in keys.iter().enumerate() {
-            let id = builders::instrument(uscc(i), "9.1", &format!("SN-{seq:04}")).unwrap();
-            let r = InstrumentRegistrationBuilder::new(id, "DJY-2226")
-                .build()
-                .unwrap();
-            jobs.push((k.clone(), seq as u64, r));
-        }
-    }
-    let t = Instant::now();
-    let txs = liangxin_testnet::bench::sign_all(jobs, &chain).unwrap();
-    let signed_in = t.elapsed();
-    let n2 = txs.len();
-    let mean_tx = txs.iter().map(Vec::len).sum::<usize>() as f64 / n2 as f64;
-    let total = (operators + n2) as u64;
-    let t2 = load(&engine, txs, total);
-    let rate = n2 as f64 / t2.as_secs_f64();
-    println!(
-        "phase 2: {n2} instrument registrations from {operators} signers (signed beforehand in \
-         {:.1} s) committed in {:.1} s = {rate:.0} records/s = {:.2} × raw strict verify on one core",
-        signed_in.as_secs_f64(),
-        t2.as_secs_f64(),
-        rate / raw
-    );
-    // Phase 3: the same kind of load over JSON-RPC on loopback (HTTP, batches of 100
-    // `lx_submit` calls, 8 concurrent clients), client and server sharing this machine.
-    let rpc_records = env("LX_BENCH_RPC_RECORDS", 100_000).min(operators * 50);
-    let rounds = rpc_records.div_ceil(operators);
-    let mut jobs = Vec::with_capacity(rpc_records);
-    'outer: for r in 0..rounds {
-        for (i, k) in keys.iter().enumerate() {
-            if jobs.len() == rpc_records {
-                break 'outer;
-            }
-            let seq = per_operator + r;
-            let id = builders::instrument(uscc(i), "9.1", &format!("RPC-{seq:04}")).unwrap();
-            let rec = InstrumentRegistrationBuilder::new(id, "DJY-2226")
-                .build()
-                .unwrap();
-            jobs.push((k.clone(), seq as u64, rec));
-        }
-    }
-    let hexes: Vec<String> = liangxin_testnet::bench::sign_all(jobs, &chain)
-        .unwrap()
-        .iter()
-        .map(hex::encode)
-        .collect();
-    let n3 = hexes.len();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     let backend = Arc::new(NodeBackend::new(Arc::clone(&engine)));
-    let before = engine.read().log.size();
-    let t3 = rt.block_on(async {
-        let config = liangxin_rpc::RpcConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            ..Default::default()
-        };
-        let (addr, handle) = liangxin_rpc::start_server(&config, Arc::clone(&backend))
-            .await
+    // `LX_BENCH_LEDGER=DIR` measures the queries, restarts and disk of a ledger kept by an
+    // earlier run (`LX_BENCH_KEEP=1`, same `LX_BENCH_OPERATORS`) instead of writing one.
+    let (total, mean_tx) = if reuse {
+        let total = engine.read().log.size();
+        let mut bytes = 0u64;
+        store
+            .visit_raw(
+                liangxin_storage::TableId::Entries,
+                &[],
+                None,
+                &mut |_, v| {
+                    bytes += v.len() as u64;
+                    true
+                },
+            )
             .unwrap();
-        let url = format!("http://{addr}");
-        let chunks: Vec<Vec<String>> = hexes.chunks(100).map(<[String]>::to_vec).collect();
-        let next = Arc::new(AtomicUsize::new(0));
-        let chunks = Arc::new(chunks);
-        let started = Instant::now();
-        let mut tasks = Vec::new();
-        for _ in 0..8 {
-            let url = url.clone();
-            let next = Arc::clone(&next);
-            let chunks = Arc::clone(&chunks);
-            tasks.push(tokio::spawn(async move {
-                use liangxin_rpc::jsonrpsee::core::client::ClientT;
-                use liangxin_rpc::jsonrpsee::core::params::BatchRequestBuilder;
-                let client = liangxin_rpc::jsonrpsee::http_client::HttpClientBuilder::default()
-                    .build(&url)
+        (total, bytes as f64 / total as f64)
+    } else {
+        // Phase 1: the regulator registers the operators (one signer).
+        let keys: Vec<Signer> = (0..operators)
+            .map(|i| Signer::new(SigningKey::dev(&format!("bench operator {i}"))))
+            .collect();
+        let regs: Vec<_> = (0..operators)
+            .map(|i| {
+                let r = OperatorRegistrationBuilder::new(
+                    uscc(i),
+                    format!("第{i}号加油站有限公司"),
+                    "350102",
+                    Sector::FuelStation,
+                    keys[i].public_key(),
+                )
+                .build()
+                .unwrap();
+                (regulator.clone(), i as u64, r)
+            })
+            .collect();
+        let txs = liangxin_testnet::bench::sign_all(regs, &chain).unwrap();
+        let t1 = load(&engine, txs, operators as u64);
+        println!(
+            "phase 1: {operators} operator registrations (one signer) committed in {:.1} s = {:.0}/s",
+            t1.as_secs_f64(),
+            operators as f64 / t1.as_secs_f64()
+        );
+
+        // Phase 2: every operator files instruments (many signers), interleaved.
+        let mut jobs = Vec::with_capacity(operators * per_operator);
+        for seq in 0..per_operator {
+            for (i, k) in keys.iter().enumerate() {
+                let id = builders::instrument(uscc(i), "9.1", &format!("SN-{seq:04}")).unwrap();
+                let r = InstrumentRegistrationBuilder::new(id, "DJY-2226")
+                    .build()
                     .unwrap();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(chunk) = chunks.get(i) else { break };
-                    let mut pending: Vec<&String> = chunk.iter().collect();
-                    while !pending.is_empty() {
-                        let mut batch = BatchRequestBuilder::new();
-                        for h in &pending {
-                            batch
-                                .insert("lx_submit", liangxin_rpc::jsonrpsee::rpc_params![*h])
-                                .unwrap();
-                        }
-                        let res = client
-                            .batch_request::<serde_json::Value>(batch)
-                            .await
-                            .unwrap();
-                        let mut retry = Vec::new();
-                        for (h, r) in pending.iter().zip(res) {
-                            if let Err(e) = r {
-                                // Busy (1003): retry later; anything else is a bench bug.
-                                assert_eq!(e.code(), 1003, "{e:?}");
-                                retry.push(*h);
-                            }
-                        }
-                        if !retry.is_empty() {
-                            tokio::time::sleep(Duration::from_millis(2)).await;
-                        }
-                        pending = retry;
-                    }
+                jobs.push((k.clone(), seq as u64, r));
+            }
+        }
+        let t = Instant::now();
+        let txs = liangxin_testnet::bench::sign_all(jobs, &chain).unwrap();
+        let signed_in = t.elapsed();
+        let n2 = txs.len();
+        let mean_tx = txs.iter().map(Vec::len).sum::<usize>() as f64 / n2 as f64;
+        let total = (operators + n2) as u64;
+        let t2 = load(&engine, txs, total);
+        let rate = n2 as f64 / t2.as_secs_f64();
+        println!(
+            "phase 2: {n2} instrument registrations from {operators} signers (signed beforehand in \
+         {:.1} s) committed in {:.1} s = {rate:.0} records/s = {:.2} × raw strict verify on one core",
+            signed_in.as_secs_f64(),
+            t2.as_secs_f64(),
+            rate / raw
+        );
+        // Phase 3: the same kind of load over JSON-RPC on loopback (HTTP, batches of 100
+        // `lx_submit` calls, 8 concurrent clients), client and server sharing this machine.
+        let rpc_records = env("LX_BENCH_RPC_RECORDS", 100_000).min(operators * 50);
+        let rounds = rpc_records.div_ceil(operators);
+        let mut jobs = Vec::with_capacity(rpc_records);
+        'outer: for r in 0..rounds {
+            for (i, k) in keys.iter().enumerate() {
+                if jobs.len() == rpc_records {
+                    break 'outer;
                 }
-            }));
+                let seq = per_operator + r;
+                let id = builders::instrument(uscc(i), "9.1", &format!("RPC-{seq:04}")).unwrap();
+                let rec = InstrumentRegistrationBuilder::new(id, "DJY-2226")
+                    .build()
+                    .unwrap();
+                jobs.push((k.clone(), seq as u64, rec));
+            }
         }
-        for t in tasks {
-            t.await.unwrap();
-        }
-        while engine.read().log.size() < before + n3 as u64 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let elapsed = started.elapsed();
-        handle.stop().unwrap();
-        elapsed
-    });
-    let rate3 = n3 as f64 / t3.as_secs_f64();
-    println!(
-        "phase 3: {n3} records over JSON-RPC (HTTP on loopback, batches of 100, 8 clients on the \
+        let hexes: Vec<String> = liangxin_testnet::bench::sign_all(jobs, &chain)
+            .unwrap()
+            .iter()
+            .map(hex::encode)
+            .collect();
+        let n3 = hexes.len();
+        let before = engine.read().log.size();
+        let t3 = rt.block_on(async {
+            let config = liangxin_rpc::RpcConfig {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                ..Default::default()
+            };
+            let (addr, handle) = liangxin_rpc::start_server(&config, Arc::clone(&backend))
+                .await
+                .unwrap();
+            let url = format!("http://{addr}");
+            let chunks: Vec<Vec<String>> = hexes.chunks(100).map(<[String]>::to_vec).collect();
+            let next = Arc::new(AtomicUsize::new(0));
+            let chunks = Arc::new(chunks);
+            let started = Instant::now();
+            let mut tasks = Vec::new();
+            for _ in 0..8 {
+                let url = url.clone();
+                let next = Arc::clone(&next);
+                let chunks = Arc::clone(&chunks);
+                tasks.push(tokio::spawn(async move {
+                    use liangxin_rpc::jsonrpsee::core::client::ClientT;
+                    use liangxin_rpc::jsonrpsee::core::params::BatchRequestBuilder;
+                    let client = liangxin_rpc::jsonrpsee::http_client::HttpClientBuilder::default()
+                        .build(&url)
+                        .unwrap();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(i) else { break };
+                        let mut pending: Vec<&String> = chunk.iter().collect();
+                        while !pending.is_empty() {
+                            let mut batch = BatchRequestBuilder::new();
+                            for h in &pending {
+                                batch
+                                    .insert("lx_submit", liangxin_rpc::jsonrpsee::rpc_params![*h])
+                                    .unwrap();
+                            }
+                            let res = client
+                                .batch_request::<serde_json::Value>(batch)
+                                .await
+                                .unwrap();
+                            let mut retry = Vec::new();
+                            for (h, r) in pending.iter().zip(res) {
+                                if let Err(e) = r {
+                                    // Busy (1003): retry later; anything else is a bench bug.
+                                    assert_eq!(e.code(), 1003, "{e:?}");
+                                    retry.push(*h);
+                                }
+                            }
+                            if !retry.is_empty() {
+                                tokio::time::sleep(Duration::from_millis(2)).await;
+                            }
+                            pending = retry;
+                        }
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+            while engine.read().log.size() < before + n3 as u64 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            let elapsed = started.elapsed();
+            handle.stop().unwrap();
+            elapsed
+        });
+        let rate3 = n3 as f64 / t3.as_secs_f64();
+        println!(
+            "phase 3: {n3} records over JSON-RPC (HTTP on loopback, batches of 100, 8 clients on the \
          same 2 cores) committed in {:.1} s = {rate3:.0} records/s = {:.2} × raw strict verify",
-        t3.as_secs_f64(),
-        rate3 / raw
-    );
-    let total = total + n3 as u64;
+            t3.as_secs_f64(),
+            rate3 / raw
+        );
+        (total + n3 as u64, mean_tx)
+    };
     let height = engine.read().height;
     println!("ledger: {total} records in {height} blocks");
 

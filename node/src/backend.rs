@@ -14,7 +14,7 @@ use liangxin_rpc::dto::{
     InstrumentInfoBrief, OperatorHit, OperatorInfo, ProvenRow, StateProofSet, Submitted, TxInfo,
     TxStatus, TxSubmission, ValidatorInfo, ValidatorSetChange, ValidatorSets,
 };
-use liangxin_storage::{MAX_READ_ROWS, Store};
+use liangxin_storage::{IndexedLeaf, MAX_READ_ROWS, Store};
 use liangxin_types::checkpoint::SignedCheckpoint;
 use liangxin_types::log::{Blake3, LogReader};
 use liangxin_types::{Canonical, Hash, PublicKey, SignedTx, Uscc};
@@ -43,30 +43,45 @@ impl<S: Store + 'static> NodeBackend<S> {
         CallTimer(&self.engine.metrics.rpc_seconds, Instant::now())
     }
 
-    fn entry_info(&self, leaf_index: u64, bytes: &[u8]) -> Result<EntryInfo, RpcError> {
+    /// The entry's view. `height` is its block's, when the caller knows it (an index row
+    /// records it); otherwise it is read from the transaction index.
+    fn entry_info(
+        &self,
+        leaf_index: u64,
+        bytes: &[u8],
+        height: Option<u64>,
+    ) -> Result<EntryInfo, RpcError> {
         let tx = SignedTx::from_canonical(bytes).map_err(internal)?;
         let record = Record::decode(tx.body.kind, &tx.body.payload).map_err(internal)?;
-        let id = liangxin_types::tx::tx_id(bytes);
-        let height = self
-            .store()
-            .tx_location(&id)
-            .map_err(internal)?
-            .map(|l| l.height)
-            .ok_or_else(|| RpcError::Internal(format!("leaf {leaf_index} is not indexed")))?;
+        let height = match height {
+            Some(h) => h,
+            None => self
+                .store()
+                .tx_location(&liangxin_types::tx::tx_id(bytes))
+                .map_err(internal)?
+                .map(|l| l.height)
+                .ok_or_else(|| RpcError::Internal(format!("leaf {leaf_index} is not indexed")))?,
+        };
         Ok(EntryInfo::new(leaf_index, height, bytes, record))
     }
 
-    fn entries_at(&self, leaves: &[u64], size: u64) -> Result<Vec<EntryInfo>, RpcError> {
+    /// The entries at `leaves` (those below `size`), read in one batch.
+    fn entries_at(&self, leaves: &[IndexedLeaf], size: u64) -> Result<Vec<EntryInfo>, RpcError> {
+        let leaves: Vec<IndexedLeaf> = leaves
+            .iter()
+            .copied()
+            .filter(|l| l.leaf_index < size)
+            .collect();
+        let indexes: Vec<u64> = leaves.iter().map(|l| l.leaf_index).collect();
+        let entries = self.store().entries_at(&indexes).map_err(internal)?;
         leaves
             .iter()
-            .filter(|l| **l < size)
-            .map(|l| {
-                let bytes = self
-                    .store()
-                    .entry(*l)
-                    .map_err(internal)?
-                    .ok_or_else(|| RpcError::Internal(format!("leaf {l} is missing")))?;
-                self.entry_info(*l, &bytes)
+            .zip(entries)
+            .map(|(l, bytes)| {
+                let bytes = bytes.ok_or_else(|| {
+                    RpcError::Internal(format!("leaf {} is missing", l.leaf_index))
+                })?;
+                self.entry_info(l.leaf_index, &bytes, l.height)
             })
             .collect()
     }
@@ -317,7 +332,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             .entry(leaf_index)
             .map_err(internal)?
             .ok_or_else(|| RpcError::Internal(format!("leaf {leaf_index} is missing")))?;
-        self.entry_info(leaf_index, &bytes)
+        self.entry_info(leaf_index, &bytes, None)
     }
 
     async fn entries(&self, start: u64, end: u64) -> Result<Vec<EntryInfo>, RpcError> {
@@ -331,7 +346,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
         let rows = self.store().entries(start, end).map_err(internal)?;
         rows.iter()
             .enumerate()
-            .map(|(i, b)| self.entry_info(start + i as u64, b))
+            .map(|(i, b)| self.entry_info(start + i as u64, b, None))
             .collect()
     }
 
@@ -478,7 +493,15 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             .map_err(internal)?
             .map(|i| i.registration.name.to_string());
         let record = match self.store().certificate_entry(&digest).map_err(internal)? {
-            Some(leaf) if leaf < tip.log.size() => self.entries_at(&[leaf], tip.log.size())?.pop(),
+            Some(leaf) if leaf < tip.log.size() => self
+                .entries_at(
+                    &[IndexedLeaf {
+                        leaf_index: leaf,
+                        height: None,
+                    }],
+                    tip.log.size(),
+                )?
+                .pop(),
             _ => None,
         };
         let instrument = tables::instrument(&state, &entry.instrument).map_err(internal)?;
@@ -624,7 +647,13 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             .map_err(internal)?
             .ok_or_else(|| RpcError::not_found(format!("no draw request {id}")))?;
         let request_entry = self
-            .entries_at(&[loc.leaf_index], tip.log.size())?
+            .entries_at(
+                &[IndexedLeaf {
+                    leaf_index: loc.leaf_index,
+                    height: Some(loc.height),
+                }],
+                tip.log.size(),
+            )?
             .pop()
             .ok_or_else(|| RpcError::not_found(format!("no draw request {id}")))?;
         let Record::RandomDrawRequest(request) = request_entry.record.clone() else {

@@ -17,7 +17,7 @@ mod tests;
 pub use error::Error;
 pub use mem::MemStore;
 pub use rocks::{RocksOptions, RocksStore};
-pub use store::{MAX_READ_ROWS, Row, Rows, Store, TypedRows};
+pub use store::{IndexedLeaf, MAX_READ_ROWS, Row, Rows, Store, TypedRows};
 pub use tables::{Region, Table, TableId, TxLocation};
 pub use write::BlockWrite;
 

@@ -301,6 +301,19 @@ impl Store for RocksStore {
         Ok(self.db.get_cf(self.cf(table)?, key)?)
     }
 
+    fn get_many_raw(
+        &self,
+        table: TableId,
+        keys: &[Vec<u8>],
+    ) -> Result<Vec<Option<Vec<u8>>>, Error> {
+        let sorted = keys.windows(2).all(|w| w[0] < w[1]);
+        self.db
+            .batched_multi_get_cf(self.cf(table)?, keys, sorted)
+            .into_iter()
+            .map(|v| Ok(v?.map(|v| v.to_vec())))
+            .collect()
+    }
+
     fn visit_raw(
         &self,
         table: TableId,

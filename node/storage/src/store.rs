@@ -13,6 +13,17 @@ use crate::tables::{
 };
 use crate::write::{BlockWrite, Tip};
 
+/// An entry found through a secondary index: its leaf index, and the height of its block when
+/// the index row records it (rows written by earlier versions do not: see
+/// [`crate::tables::IndexHeight`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexedLeaf {
+    /// The entry's leaf index.
+    pub leaf_index: u64,
+    /// The height of the block holding it, if the index row says.
+    pub height: Option<u64>,
+}
+
 /// Most rows one bounded read returns ([`Store::entries`], [`Store::entries_of_operator`],
 /// [`Store::entries_of_instrument`], [`Store::operators_in_region`]); larger requests are cut to
 /// this many and continue from where they stopped.
@@ -34,6 +45,17 @@ pub type TypedRows<T> = Vec<(<T as Table>::Key, <T as Table>::Value)>;
 pub trait Store: TileStore<Blake3> + Send + Sync {
     /// The raw value under `key` in `table`.
     fn get_raw(&self, table: TableId, key: &[u8]) -> Result<Option<Vec<u8>>, Error>;
+
+    /// The raw values under `keys` in `table`, in the keys' order: [`Store::get_raw`] for each,
+    /// which a store may do in one batch (RocksDB's `MultiGet` shares index and block reads
+    /// between keys, most when they are sorted).
+    fn get_many_raw(
+        &self,
+        table: TableId,
+        keys: &[Vec<u8>],
+    ) -> Result<Vec<Option<Vec<u8>>>, Error> {
+        keys.iter().map(|k| self.get_raw(table, k)).collect()
+    }
 
     /// At most `limit` rows of `table` whose keys start with `prefix` and are `>= start`, in key
     /// order.
@@ -190,6 +212,19 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
         get::<Entries, _>(self, &leaf_index)
     }
 
+    /// The canonical transaction bytes of each leaf in `leaves`, in their order (read in one
+    /// batch: [`Store::get_many_raw`]).
+    fn entries_at(&self, leaves: &[u64]) -> Result<Vec<Option<Vec<u8>>>, Error> {
+        let keys = leaves
+            .iter()
+            .map(|l| l.encode())
+            .collect::<Result<Vec<_>, _>>()?;
+        self.get_many_raw(Entries::ID, &keys)?
+            .into_iter()
+            .map(|v| v.map(|v| Entries::decode_value(&v)).transpose())
+            .collect()
+    }
+
     /// The entries with leaf indexes `start .. end` (at most [`MAX_READ_ROWS`] of them; fewer at
     /// the end of the log), in order: the `i`-th is leaf `start + i`.
     fn entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, Error> {
@@ -228,32 +263,47 @@ pub trait Store: TileStore<Blake3> + Send + Sync {
         self.scan_raw(State::ID, prefix, prefix, usize::MAX)
     }
 
-    /// Leaf indexes of the operator's entries, from leaf `from` on, at most `limit` (and
-    /// [`MAX_READ_ROWS`]), in order.
-    fn entries_of_operator(&self, uscc: &Uscc, from: u64, limit: usize) -> Result<Vec<u64>, Error> {
+    /// The operator's entries, from leaf `from` on, at most `limit` (and [`MAX_READ_ROWS`]), in
+    /// leaf order.
+    fn entries_of_operator(
+        &self,
+        uscc: &Uscc,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<IndexedLeaf>, Error> {
         let prefix = uscc.as_str().as_bytes();
         let mut start = prefix.to_vec();
         start.extend_from_slice(&from.to_be_bytes());
         let rows = self.scan_raw(ByOperator::ID, prefix, &start, limit.min(MAX_READ_ROWS))?;
         rows.iter()
-            .map(|(k, _)| Ok(ByOperator::decode_key(k)?.leaf_index))
+            .map(|(k, v)| {
+                Ok(IndexedLeaf {
+                    leaf_index: ByOperator::decode_key(k)?.leaf_index,
+                    height: ByOperator::decode_value(v)?.0,
+                })
+            })
             .collect()
     }
 
-    /// Leaf indexes of the instrument's entries, from leaf `from` on, at most `limit` (and
-    /// [`MAX_READ_ROWS`]), in order.
+    /// The instrument's entries, from leaf `from` on, at most `limit` (and [`MAX_READ_ROWS`]),
+    /// in leaf order.
     fn entries_of_instrument(
         &self,
         instrument: &[u8],
         from: u64,
         limit: usize,
-    ) -> Result<Vec<u64>, Error> {
+    ) -> Result<Vec<IndexedLeaf>, Error> {
         let prefix = InstrumentKey::prefix(instrument)?;
         let mut start = prefix.clone();
         start.extend_from_slice(&from.to_be_bytes());
         let rows = self.scan_raw(ByInstrument::ID, &prefix, &start, limit.min(MAX_READ_ROWS))?;
         rows.iter()
-            .map(|(k, _)| Ok(ByInstrument::decode_key(k)?.leaf_index))
+            .map(|(k, v)| {
+                Ok(IndexedLeaf {
+                    leaf_index: ByInstrument::decode_key(k)?.leaf_index,
+                    height: ByInstrument::decode_value(v)?.0,
+                })
+            })
             .collect()
     }
 

@@ -106,11 +106,12 @@ tables! {
     Tiles = "tiles": TileId => Tile<Blake3>;
     /// Raw key → raw value: the contracts' state.
     State = "state": Vec<u8> => Vec<u8>;
-    /// USCC (18) ‖ leaf index (u64 BE) → empty: an operator's entries.
-    ByOperator = "by_operator": OperatorKey => ();
-    /// Instrument key length (u16 BE) ‖ instrument key ‖ leaf index (u64 BE) → empty: an
-    /// instrument's entries.
-    ByInstrument = "by_instrument": InstrumentKey => ();
+    /// USCC (18) ‖ leaf index (u64 BE) → the entry's block height ([`IndexHeight`]): an
+    /// operator's entries.
+    ByOperator = "by_operator": OperatorKey => IndexHeight;
+    /// Instrument key length (u16 BE) ‖ instrument key ‖ leaf index (u64 BE) → the entry's
+    /// block height ([`IndexHeight`]): an instrument's entries.
+    ByInstrument = "by_instrument": InstrumentKey => IndexHeight;
     /// Certificate digest (32) → leaf index (u64 BE).
     ByCertificate = "by_certificate": Hash => u64;
     /// Region (6 ASCII digits) ‖ USCC (18) → empty: the operators of a jurisdiction.
@@ -320,6 +321,27 @@ impl Codec for () {
                 "expected an empty value, got {} bytes",
                 bytes.len()
             ))
+        }
+    }
+}
+
+/// The value of a secondary-index row: the height of the block holding the entry (u64 BE), so
+/// that a query answering with the entry needs no transaction-index read to say where it is.
+/// Rows written by earlier versions are empty: `None`, and the height is looked up instead.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndexHeight(pub Option<u64>);
+
+impl Codec for IndexHeight {
+    fn encode(&self) -> Result<Vec<u8>, Error> {
+        Ok(self.0.map(|h| h.to_be_bytes().to_vec()).unwrap_or_default())
+    }
+    fn decode(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.is_empty() {
+            Ok(IndexHeight(None))
+        } else {
+            Ok(IndexHeight(Some(u64::from_be_bytes(fixed(
+                bytes, "height",
+            )?))))
         }
     }
 }

@@ -308,13 +308,16 @@ fn round_trip<S: Store>(store: &S) {
     assert_eq!(store.state_scan_prefix(b"z").unwrap(), vec![]);
 
     // Indexes.
-    let by_op = |u: &Uscc, from, limit| store.entries_of_operator(u, from, limit).unwrap();
+    let by_op = |u: &Uscc, from, limit| {
+        leaves_only(store, store.entries_of_operator(u, from, limit).unwrap())
+    };
     assert_eq!(by_op(&uscc("911101080000000000"), 0, 10), vec![0, 3]);
     assert_eq!(by_op(&uscc("911101080000000001"), 0, 10), vec![1, 4]);
     assert_eq!(by_op(&uscc("911101080000000001"), 2, 10), vec![4]);
     assert_eq!(by_op(&uscc("911101080000000002"), 0, 1), vec![2]);
     assert_eq!(by_op(&op_c, 0, 10), Vec::<u64>::new());
-    let by_inst = |k: &[u8], from| store.entries_of_instrument(k, from, 10).unwrap();
+    let by_inst =
+        |k: &[u8], from| leaves_only(store, store.entries_of_instrument(k, from, 10).unwrap());
     assert_eq!(by_inst(b"ab", 0), vec![1, 3]);
     assert_eq!(by_inst(b"ab", 2), vec![3]);
     assert_eq!(by_inst(b"a", 0), vec![2], "no prefix confusion");
@@ -940,6 +943,26 @@ fn tables_are_compressed_and_files_of_uncompressed_versions_still_read() {
     check_consistent(&store);
 }
 
+/// The leaf indexes of index rows, checking that each row records its entry's height (as the
+/// transaction index has it).
+fn leaves_only<S: Store + ?Sized>(store: &S, rows: Vec<crate::IndexedLeaf>) -> Vec<u64> {
+    rows.into_iter()
+        .map(|r| {
+            let height = r.height.expect("new index rows record the height");
+            let first = get::<crate::tables::BlockLeaves, _>(store, &height)
+                .unwrap()
+                .unwrap();
+            let end = store.header(height).unwrap().unwrap().log_size;
+            assert!(
+                (first..end).contains(&r.leaf_index),
+                "leaf {} is not in block {height} (leaves {first}..{end})",
+                r.leaf_index
+            );
+            r.leaf_index
+        })
+        .collect()
+}
+
 /// Every row of `table` in `[start, end)`, through [`Store::visit_raw`].
 fn visit_range<S: Store>(store: &S, start: &[u8], end: Option<&[u8]>) -> Vec<Vec<u8>> {
     let mut keys = Vec::new();
@@ -1022,4 +1045,42 @@ fn split_keys_cut_a_table_into_even_ranges_that_read_back_every_row_once() {
         })
         .unwrap();
     assert_eq!(seen, 10);
+}
+
+#[test]
+fn index_rows_of_earlier_versions_read_without_a_height() {
+    let dir = tempfile::tempdir().unwrap();
+    let op = uscc("911101080000000000");
+    let mut key = op.as_str().as_bytes().to_vec();
+    key.extend_from_slice(&7u64.to_be_bytes());
+    {
+        // Earlier versions wrote index rows with empty values.
+        let db = open_as_earlier_version(dir.path(), &[]);
+        let by_op = db.cf_handle(TableId::ByOperator.name()).unwrap();
+        db.put_cf(&by_op, &key, b"").unwrap();
+        let by_inst = db.cf_handle(TableId::ByInstrument.name()).unwrap();
+        let mut ikey = crate::tables::InstrumentKey::prefix(b"meter").unwrap();
+        ikey.extend_from_slice(&9u64.to_be_bytes());
+        db.put_cf(&by_inst, &ikey, b"").unwrap();
+        // And a damaged row: neither empty nor a height.
+        let mut bad = uscc("911101080000000001").as_str().as_bytes().to_vec();
+        bad.extend_from_slice(&1u64.to_be_bytes());
+        db.put_cf(&by_op, &bad, [1, 2, 3]).unwrap();
+    }
+    let store = RocksStore::open(dir.path()).unwrap();
+    let legacy = |leaf_index| {
+        vec![crate::IndexedLeaf {
+            leaf_index,
+            height: None,
+        }]
+    };
+    assert_eq!(store.entries_of_operator(&op, 0, 10).unwrap(), legacy(7));
+    assert_eq!(
+        store.entries_of_instrument(b"meter", 0, 10).unwrap(),
+        legacy(9)
+    );
+    let e = store
+        .entries_of_operator(&uscc("911101080000000001"), 0, 10)
+        .unwrap_err();
+    assert!(e.to_string().contains("by_operator"), "{e}");
 }

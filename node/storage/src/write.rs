@@ -8,8 +8,8 @@ use liangxin_types::{BlockBody, BlockHeader, ChainId, Hash, Uscc};
 use crate::Error;
 use crate::tables::{
     BlockLeaves, ByCertificate, ByInstrument, ByOperator, ByRegion, Checkpoints, Codec, Entries,
-    Headers, InstrumentKey, Meta, MetaKey, OperatorKey, Region, RegionKey, State, Table, TableId,
-    Tiles, TxIndex, TxLocation, ValidatorSets,
+    Headers, IndexHeight, InstrumentKey, Meta, MetaKey, OperatorKey, Region, RegionKey, State,
+    Table, TableId, Tiles, TxIndex, TxLocation, ValidatorSets,
 };
 
 /// One row write of an encoded batch: table, key, and the value (`None` deletes the key).
@@ -336,7 +336,7 @@ impl BlockWrite {
                 uscc: uscc.clone(),
                 leaf_index: *leaf_index,
             };
-            ops.put::<ByOperator>(&key, &())?;
+            ops.put::<ByOperator>(&key, &IndexHeight(Some(self.height)))?;
         }
         for (instrument, leaf_index) in &self.by_instrument {
             check_leaf(*leaf_index, "instrument")?;
@@ -344,7 +344,11 @@ impl BlockWrite {
                 InstrumentKey::prefix(instrument).map_err(|e| self.invalid(e.to_string()))?;
             let mut key = prefix;
             key.extend_from_slice(&leaf_index.to_be_bytes());
-            ops.raw(ByInstrument::ID, key, Some(Vec::new()));
+            ops.raw(
+                ByInstrument::ID,
+                key,
+                Some(IndexHeight(Some(self.height)).encode()?),
+            );
         }
         for (digest, leaf_index) in &self.by_certificate {
             check_leaf(*leaf_index, "certificate")?;
