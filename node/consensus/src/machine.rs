@@ -382,7 +382,12 @@ impl<S: Scheme> Consensus<S> {
             if me.is_none() {
                 return Err(Error::Config("an observer has no votes to restore".into()));
             }
-            m.view = m.view.max(view);
+            // The machine restarts in the view after its anchor, not in the view of its newest
+            // vote: the certificates that took it there were not persisted, and a validator
+            // standing in a view it cannot justify to its peers can deadlock them (peers stuck
+            // in an earlier view need its vote there). Restored votes still keep it from ever
+            // signing a conflicting one, and peers' certificates move it on as for any node
+            // that is behind.
             // Own votes count towards certificates like anyone's.
             let round = m.rounds.entry(view).or_default();
             match vote {
@@ -1501,7 +1506,18 @@ impl<S: Scheme> Consensus<S> {
         msgs.extend(nullifications.into_iter().rev());
         if let Some(r) = self.rounds.get(&self.view) {
             if let Some(v) = &r.my_notarize {
-                msgs.push(Message::Notarize(v.clone()));
+                // The leader sends its proposal again (it is its notarize vote): a validator that
+                // restarted, or never received it, cannot vote without the block's header.
+                let header = (self.cfg.leader(self.view) == v.signer)
+                    .then(|| self.blocks.get(&v.block))
+                    .flatten();
+                match header {
+                    Some(k) => msgs.push(Message::Proposal(Proposal {
+                        header: k.header.clone(),
+                        signature: v.signature.clone(),
+                    })),
+                    None => msgs.push(Message::Notarize(v.clone())),
+                }
             }
             if let Some(v) = &r.my_nullify {
                 msgs.push(Message::Nullify(v.clone()));

@@ -3,7 +3,8 @@
 //!
 //! - `cargo test -p liangxin-consensus --test simulation` runs 2,000 seeds: 1,000 with 4
 //!   validators and 1,000 with 7, as two tests that run in parallel (`LX_SIM_CASES` sets the
-//!   count per test);
+//!   count per test). The seeds are drawn from a fixed generator seed, the same in every run;
+//!   `LX_SIM_RNG_SEED=<u64>` draws another 2,000;
 //! - `cargo test --release -p liangxin-consensus --test simulation soak -- --ignored` runs
 //!   100,000;
 //! - a failure prints its seed; `LX_SIM_SEED=<seed> cargo test -p liangxin-consensus --test
@@ -28,9 +29,22 @@ fn check(seed: u64, n: usize) {
     assert!(report.events > 0, "seed {seed}: nothing happened");
 }
 
+/// The seed of proptest's generator: fixed, so that every run of the test suite (and CI)
+/// checks the same 2,000 scenarios and a red run is reproducible; `LX_SIM_RNG_SEED` picks
+/// another set, and the soak explores 100,000 more.
+fn rng_seed() -> proptest::test_runner::RngSeed {
+    proptest::test_runner::RngSeed::Fixed(
+        std::env::var("LX_SIM_RNG_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0x11a9_6e1d),
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(1_000),
+        rng_seed: rng_seed(),
         failure_persistence: None,
         max_shrink_iters: 0,
         ..ProptestConfig::default()
@@ -59,6 +73,27 @@ fn soak() {
         let seed = base.wrapping_mul(6364136223846793005).wrapping_add(i);
         check(seed, if i % 2 == 0 { 4 } else { 7 });
     }
+}
+
+/// Seeds that once failed, kept as regressions (each names what it caught).
+#[test]
+fn seeds_that_once_failed() {
+    // Liveness: validator 0 was moved past view 37 by a notarization only it still held,
+    // crashed, and restarted in view 38 (its newest vote) without it; validator 3 had lost its
+    // disk and could not vote below 39; 1 and 2 stayed in 37, which nobody could certify.
+    // Fixed by restarting in the view after the anchor, and by the leader resending its
+    // proposal, not a bare notarize vote, when it rebroadcasts.
+    check(13_856_087_043_457_391_590, 4);
+}
+
+/// An open liveness failure, found by 8,000 random seeds on 2026-11-28 and present before and
+/// after the restart fix above: an equivocating leader of view 14, a partition and two
+/// crashes, after which the honest validators stay at height 13 for the 20 s budget. Not yet
+/// understood; kept here so that it is not lost.
+#[test]
+#[ignore = "open liveness failure, not yet fixed (see the comment)"]
+fn open_liveness_failure() {
+    check(14_534_480_606_986_941_379, 4);
 }
 
 /// Replays one seed (`LX_SIM_SEED`), printing what happened; without it, a fixed seed.
