@@ -1514,7 +1514,7 @@ impl<S: Scheme> Consensus<S> {
                 match header {
                     Some(k) => msgs.push(Message::Proposal(Proposal {
                         header: k.header.clone(),
-                        signature: v.signature.clone(),
+                        signature: v.signature,
                     })),
                     None => msgs.push(Message::Notarize(v.clone())),
                 }
