@@ -4,7 +4,7 @@
 //! ```text
 //! file   = record*
 //! record = length (u32, big-endian) ‖ blake3(payload)[..8] ‖ payload
-//! payload = 0x00 ‖ canonical(Vote)      a vote
+//! payload = 0x00 ‖ canonical(Vote)      a vote, or the notarization a finalize vote rests on
 //!         | 0x01 ‖ floor (u64, BE)      the vote floor (after the data directory was lost)
 //! ```
 //!

@@ -382,12 +382,12 @@ impl<S: Scheme> Consensus<S> {
             if me.is_none() {
                 return Err(Error::Config("an observer has no votes to restore".into()));
             }
-            // The machine restarts in the view after its anchor, not in the view of its newest
-            // vote: the certificates that took it there were not persisted, and a validator
-            // standing in a view it cannot justify to its peers can deadlock them (peers stuck
-            // in an earlier view need its vote there). Restored votes still keep it from ever
-            // signing a conflicting one, and peers' certificates move it on as for any node
-            // that is behind.
+            // The machine restarts in the view after its anchor (or after a restored
+            // notarization), not in the view of its newest vote: the other certificates that
+            // took it there were not persisted, and a validator standing in a view it cannot
+            // justify to its peers can deadlock them (peers stuck in an earlier view need its
+            // vote there). Restored votes still keep it from ever signing a conflicting one, and
+            // peers' certificates move it on as for any node that is behind.
             // Own votes count towards certificates like anyone's.
             let round = m.rounds.entry(view).or_default();
             match vote {
@@ -404,6 +404,11 @@ impl<S: Scheme> Consensus<S> {
                         .finalizes
                         .insert(v.signer, (v.checkpoint.clone(), v.signature));
                     round.my_finalize = Some(v);
+                }
+                Vote::Notarized(c) => {
+                    // A certificate it checked before persisting it: it justifies the next view.
+                    round.notarization = Some(c);
+                    m.view = m.view.max(view + 1);
                 }
             }
         }
@@ -533,7 +538,13 @@ impl<S: Scheme> Consensus<S> {
                 let n = r.my_notarize.clone().map(Message::Notarize);
                 let u = r.my_nullify.clone().map(Message::Nullify);
                 let f = r.my_finalize.clone().map(Message::Finalize);
-                [n, u, f].into_iter().flatten()
+                // The notarization a finalize vote rests on (restored with it).
+                let c = r
+                    .my_finalize
+                    .as_ref()
+                    .and(r.notarization.clone())
+                    .map(Message::Notarization);
+                [c, n, u, f].into_iter().flatten()
             })
             .collect();
         self.out.extend(restored.into_iter().map(Output::Broadcast));
@@ -1245,7 +1256,14 @@ impl<S: Scheme> Consensus<S> {
                 signer: me,
                 signature,
             };
-            self.rounds.entry(view).or_default().my_finalize = Some(vote.clone());
+            let round = self.rounds.entry(view).or_default();
+            round.my_finalize = Some(vote.clone());
+            // Once finalize-voted, the view can no longer be nullified by this validator: keep
+            // the notarization that lets it (and peers it reaches) leave the view, across a
+            // restart.
+            if let Some(c) = round.notarization.clone() {
+                self.out.push(Output::Persist(Vote::Notarized(c)));
+            }
             self.out.push(Output::Persist(Vote::Finalize(vote.clone())));
             self.out
                 .push(Output::Broadcast(Message::Finalize(vote.clone())));

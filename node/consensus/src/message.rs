@@ -226,6 +226,11 @@ pub enum Vote {
     Nullify(Nullify),
     /// A finalize vote.
     Finalize(Finalize),
+    /// Not a vote: the notarization a finalize vote of this validator rests on, persisted with
+    /// it. A validator that finalize-voted a view can no longer nullify it, so after a restart
+    /// this certificate may be the only way left for it, and for peers it reaches, out of that
+    /// view.
+    Notarized(Notarization),
 }
 
 impl Canonical for Vote {
@@ -240,6 +245,7 @@ impl Vote {
             Vote::Notarize(v) => v.view,
             Vote::Nullify(v) => v.view,
             Vote::Finalize(v) => v.view,
+            Vote::Notarized(c) => c.view,
         }
     }
 
@@ -249,6 +255,7 @@ impl Vote {
             Vote::Notarize(v) => Message::Notarize(v.clone()),
             Vote::Nullify(v) => Message::Nullify(v.clone()),
             Vote::Finalize(v) => Message::Finalize(v.clone()),
+            Vote::Notarized(c) => Message::Notarization(c.clone()),
         }
     }
 }

@@ -84,15 +84,10 @@ fn seeds_that_once_failed() {
     // Fixed by restarting in the view after the anchor, and by the leader resending its
     // proposal, not a bare notarize vote, when it rebroadcasts.
     check(13_856_087_043_457_391_590, 4);
-}
-
-/// An open liveness failure, found by 8,000 random seeds on 2026-11-28 and present before and
-/// after the restart fix above: an equivocating leader of view 14, a partition and two
-/// crashes, after which the honest validators stay at height 13 for the 20 s budget. Not yet
-/// understood; kept here so that it is not lost.
-#[test]
-#[ignore = "open liveness failure, not yet fixed (see the comment)"]
-fn open_liveness_failure() {
+    // Liveness: an equivocating leader of view 14; validators 1 and 3 finalize-voted one of its
+    // blocks on a notarization that then died in their crashes, so they could no longer
+    // nullify 14 and nobody could certify it. Fixed by persisting the notarization with the
+    // finalize vote (`Vote::Notarized`) and restoring it on restart.
     check(14_534_480_606_986_941_379, 4);
 }
 

@@ -585,7 +585,7 @@ impl Sim {
     }
 
     fn check_vote(&mut self, i: usize, vote: &Vote) {
-        if self.nodes[i].byzantine.is_some() {
+        if self.nodes[i].byzantine.is_some() || matches!(vote, Vote::Notarized(_)) {
             return;
         }
         let e = self.votes.entry((i, vote.view())).or_default();
@@ -597,6 +597,7 @@ impl Sim {
             Vote::Finalize(v) => {
                 e.2.insert(v.checkpoint.block_hash);
             }
+            Vote::Notarized(_) => {}
         }
         let (n, u, f) = e.clone();
         if n.len() > 1 || f.len() > 1 || (u && !f.is_empty()) {
