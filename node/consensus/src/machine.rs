@@ -382,12 +382,9 @@ impl<S: Scheme> Consensus<S> {
             if me.is_none() {
                 return Err(Error::Config("an observer has no votes to restore".into()));
             }
-            // The machine restarts in the view after its anchor (or after a restored
-            // notarization), not in the view of its newest vote: the other certificates that
-            // took it there were not persisted, and a validator standing in a view it cannot
-            // justify to its peers can deadlock them (peers stuck in an earlier view need its
-            // vote there). Restored votes still keep it from ever signing a conflicting one, and
-            // peers' certificates move it on as for any node that is behind.
+            // It resumes in the view of its newest vote (or after its newest restored
+            // notarization, which it can send to peers left behind).
+            m.view = m.view.max(view);
             // Own votes count towards certificates like anyone's.
             let round = m.rounds.entry(view).or_default();
             match vote {

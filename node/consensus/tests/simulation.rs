@@ -81,14 +81,18 @@ fn seeds_that_once_failed() {
     // Liveness: validator 0 was moved past view 37 by a notarization only it still held,
     // crashed, and restarted in view 38 (its newest vote) without it; validator 3 had lost its
     // disk and could not vote below 39; 1 and 2 stayed in 37, which nobody could certify.
-    // Fixed by restarting in the view after the anchor, and by the leader resending its
-    // proposal, not a bare notarize vote, when it rebroadcasts.
+    // Validator 0 had finalize-voted view 37: fixed by persisting the notarization a finalize
+    // vote rests on (`Vote::Notarized`), restored and sent again after a restart.
     check(13_856_087_043_457_391_590, 4);
     // Liveness: an equivocating leader of view 14; validators 1 and 3 finalize-voted one of its
     // blocks on a notarization that then died in their crashes, so they could no longer
     // nullify 14 and nobody could certify it. Fixed by persisting the notarization with the
     // finalize vote (`Vote::Notarized`) and restoring it on restart.
     check(14_534_480_606_986_941_379, 4);
+    // Liveness, n = 7, two silent validators: a first attempt at the above (restarting in the
+    // view after the anchor instead of the view of the newest vote) stalled this run at height
+    // 0; the soak found it.
+    check(15_595_628_160_348_391_786, 7);
 }
 
 /// Replays one seed (`LX_SIM_SEED`), printing what happened; without it, a fixed seed.
