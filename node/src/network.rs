@@ -800,13 +800,21 @@ impl Driver {
 
     fn act(&mut self, actions: Vec<Action>) -> Result<(), NodeError> {
         let mut reconfigure = false;
-        for a in actions {
+        let mut actions = actions.into_iter().peekable();
+        while let Some(a) = actions.next() {
             match a {
                 Action::Persist(v) => {
-                    if let Some(log) = &mut self.votelog {
-                        log.record(&v)?;
+                    // Consecutive records are synced together, before any later action.
+                    let mut votes = vec![v];
+                    while let Some(Action::Persist(_)) = actions.peek() {
+                        if let Some(Action::Persist(v)) = actions.next() {
+                            votes.push(v);
+                        }
                     }
-                    self.votes.push(v);
+                    if let Some(log) = &mut self.votelog {
+                        log.record_all(&votes)?;
+                    }
+                    self.votes.extend(votes);
                 }
                 Action::Broadcast(w) => {
                     let bytes = w.to_canonical()?;
