@@ -63,6 +63,7 @@ fn a_long_stream_commits_in_order_and_replays() {
     let mut seqs = [0u64; 3];
     let mut want_final = ids.clone();
     let mut duplicate = None;
+    let mut followers = Vec::new();
     for n in 0..40 {
         for (i, k) in keys.iter().enumerate() {
             if i == 1 && duplicate.is_some() {
@@ -81,7 +82,16 @@ fn a_long_stream_commits_in_order_and_replays() {
             let id = engine.admit(tx.to_canonical().unwrap(), false).unwrap().0;
             if i == 1 && n == 20 {
                 duplicate = Some(id);
-                // Nothing after it for operator 1: its sequence number stays unused.
+                // Two more of operator 1 follow it at once; they cannot become final (the
+                // duplicate's sequence number stays unused), and operator 1 sends nothing else.
+                for extra in 1..=2u64 {
+                    let id = builders::instrument(uscc(i), "9.1", &format!("SN-X{extra}")).unwrap();
+                    let r = InstrumentRegistrationBuilder::new(id, "DJY-2226")
+                        .build()
+                        .unwrap();
+                    let tx = k.sign(chain, seqs[i] + extra, &r).unwrap();
+                    followers.push(engine.admit(tx.to_canonical().unwrap(), false).unwrap().0);
+                }
                 continue;
             }
             seqs[i] += 1;
@@ -111,6 +121,19 @@ fn a_long_stream_commits_in_order_and_replays() {
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(engine.store().tx_location(&dup).unwrap().is_none());
+    for id in &followers {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while engine.pool_status(id).map(|(s, _)| s) != Some(TxStatus::Rejected) {
+            assert!(
+                Instant::now() < deadline,
+                "a follower of the duplicate was not rejected"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(engine.store().tx_location(id).unwrap().is_none());
+    }
+    // Nothing stranded: the blocks executed ahead of their commits left nothing waiting.
+    assert_eq!(engine.waiting(), 0);
     engine.shutdown();
     producer.join().unwrap().unwrap();
 
