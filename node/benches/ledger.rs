@@ -68,9 +68,42 @@ fn uscc(i: usize) -> Uscc {
     Uscc::parse(&format!("{first17}{c}")).unwrap()
 }
 
+/// CPU seconds this process has used (user + system, all threads), from `/proc/self/stat`
+/// (clock ticks of 1/100 s: Linux's `USER_HZ` on every architecture it exports to user space).
+/// `None` where that file is missing.
+fn cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name in parentheses: state is field 3, utime 14 and stime 15.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+    let ticks = |i: usize| fields.get(i - 3)?.parse::<u64>().ok();
+    Some((ticks(14)? + ticks(15)?) as f64 / 100.0)
+}
+
+/// What a load took: wall time, and CPU seconds of the whole process (admission, block
+/// production, RocksDB's threads) when known.
+struct Took {
+    wall: Duration,
+    cpu: Option<f64>,
+}
+
+impl Took {
+    /// "µs of CPU per record" for `n` records, or a note that it was not measured.
+    fn cpu_per(&self, n: usize) -> String {
+        match self.cpu {
+            Some(c) => format!(
+                "{:.0} µs of CPU per record ({:.2} cores busy)",
+                c * 1e6 / n as f64,
+                c / self.wall.as_secs_f64()
+            ),
+            None => "CPU time not measured (no /proc/self/stat)".into(),
+        }
+    }
+}
+
 /// Admits `txs` from two threads (retrying while the mempool is busy) and waits until the log
-/// holds `target` leaves. Returns the elapsed time.
-fn load(engine: &Arc<Engine<RocksStore>>, txs: Vec<Vec<u8>>, target: u64) -> Duration {
+/// holds `target` leaves.
+fn load(engine: &Arc<Engine<RocksStore>>, txs: Vec<Vec<u8>>, target: u64) -> Took {
+    let cpu0 = cpu_secs();
     let started = Instant::now();
     let next = AtomicUsize::new(0);
     let txs = Arc::new(txs);
@@ -104,7 +137,11 @@ fn load(engine: &Arc<Engine<RocksStore>>, txs: Vec<Vec<u8>>, target: u64) -> Dur
             std::thread::sleep(Duration::from_millis(5));
         }
     });
-    started.elapsed()
+    let wall = started.elapsed();
+    Took {
+        wall,
+        cpu: cpu0.zip(cpu_secs()).map(|(a, b)| b - a),
+    }
 }
 
 fn start(
@@ -211,9 +248,10 @@ fn main() {
         let txs = liangxin_testnet::bench::sign_all(regs, &chain).unwrap();
         let t1 = load(&engine, txs, operators as u64);
         println!(
-            "phase 1: {operators} operator registrations (one signer) committed in {:.1} s = {:.0}/s",
-            t1.as_secs_f64(),
-            operators as f64 / t1.as_secs_f64()
+            "phase 1: {operators} operator registrations (one signer) committed in {:.1} s = {:.0}/s; {}",
+            t1.wall.as_secs_f64(),
+            operators as f64 / t1.wall.as_secs_f64(),
+            t1.cpu_per(operators)
         );
 
         // Phase 2: every operator files instruments (many signers), interleaved.
@@ -234,13 +272,14 @@ fn main() {
         let mean_tx = txs.iter().map(Vec::len).sum::<usize>() as f64 / n2 as f64;
         let total = (operators + n2) as u64;
         let t2 = load(&engine, txs, total);
-        let rate = n2 as f64 / t2.as_secs_f64();
+        let rate = n2 as f64 / t2.wall.as_secs_f64();
         println!(
             "phase 2: {n2} instrument registrations from {operators} signers (signed beforehand in \
-         {:.1} s) committed in {:.1} s = {rate:.0} records/s = {:.2} × raw strict verify on one core",
+         {:.1} s) committed in {:.1} s = {rate:.0} records/s = {:.2} × raw strict verify on one core; {}",
             signed_in.as_secs_f64(),
-            t2.as_secs_f64(),
-            rate / raw
+            t2.wall.as_secs_f64(),
+            rate / raw,
+            t2.cpu_per(n2)
         );
         // Phase 3: the same kind of load over JSON-RPC on loopback (HTTP, batches of 100
         // `lx_submit` calls, 8 concurrent clients), client and server sharing this machine.

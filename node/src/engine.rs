@@ -348,15 +348,6 @@ impl<S: Store + 'static> Engine<S> {
             .map_err(|r| with_id(rejected(r)))?
             .record()
             .clone();
-        if let Some(loc) = self.store.tx_location(&id).map_err(internal)? {
-            return Err(with_id(rejected(Rejection::new(
-                Code::BadSequence,
-                format!(
-                    "transaction {id} is already final (height {}, leaf {}): a replay",
-                    loc.height, loc.leaf_index
-                ),
-            ))));
-        }
         let signer = tx.body.signer;
         let state = ReadState(&*self.store);
         let participant = match liangxin_contracts::active_signer(&state, &signer) {
@@ -390,6 +381,20 @@ impl<S: Store + 'static> Engine<S> {
             Err(e) => {
                 if wait {
                     pool.waiters.remove(&id);
+                }
+                drop(pool);
+                // A used sequence number: say so precisely when it is this very transaction
+                // that is final (looked up only now, not for every transaction admitted).
+                if let AdmitError::Replay { .. } = e
+                    && let Some(loc) = self.store.tx_location(&id).map_err(internal)?
+                {
+                    return Err(with_id(rejected(Rejection::new(
+                        Code::BadSequence,
+                        format!(
+                            "transaction {id} is already final (height {}, leaf {}): a replay",
+                            loc.height, loc.leaf_index
+                        ),
+                    ))));
                 }
                 return Err(match e {
                     AdmitError::Busy(m) => RpcError::Busy(m),
