@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::instruments::{InstrumentStatus, status};
 use crate::model::{CommendationLevel, FindingKind, Grade, Severity, Time};
 use crate::params::RuleParams;
-use crate::store::{CreditFact, FactKind, tables};
+use crate::store::{CreditFact, FactKind, InstrumentState, tables};
 use crate::{State, StateError};
 
 /// One reason for a grade: which record, how it counts, until when.
@@ -159,6 +159,20 @@ pub fn grade_with(
     params: &RuleParams,
     explain: bool,
 ) -> Result<GradeReport, StateError> {
+    let instruments = tables::instruments_of(s, operator)?;
+    grade_with_instruments(s, operator, now, params, explain, &instruments)
+}
+
+/// [`grade_with`] given the operator's instruments ([`tables::instruments_of`] of the same
+/// state), for a caller that reads them anyway (a query that also lists them).
+pub fn grade_with_instruments(
+    s: &impl State,
+    operator: &Uscc,
+    now: Time,
+    params: &RuleParams,
+    explain: bool,
+    instruments: &[InstrumentState],
+) -> Result<GradeReport, StateError> {
     let facts = tables::facts_of(s, operator)?;
     let mut reasons = Vec::new();
 
@@ -240,7 +254,7 @@ pub fn grade_with(
         }));
     }
 
-    for i in tables::instruments_of(s, operator)? {
+    for i in instruments {
         let id = &i.registration.instrument;
         let failed = i64::from(params.failed_instrument_points);
         match status(&i, now) {

@@ -28,6 +28,11 @@ pub trait State {
     fn delete(&mut self, key: &[u8]) -> Result<(), StateError>;
     /// Every entry whose key starts with `prefix`, in key order.
     fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError>;
+    /// The values under `keys`, in their order: what [`State::get`] gives for each. A store
+    /// that can read many keys in one batch (RocksDB's `MultiGet`) overrides it.
+    fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StateError> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
 }
 
 impl<S: State + ?Sized> State for &mut S {
@@ -42,6 +47,9 @@ impl<S: State + ?Sized> State for &mut S {
     }
     fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError> {
         (**self).scan_prefix(prefix)
+    }
+    fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StateError> {
+        (**self).get_many(keys)
     }
 }
 

@@ -776,15 +776,22 @@ pub mod tables {
     /// Every instrument of an operator.
     pub fn instruments_of(s: &impl State, u: &Uscc) -> Result<Vec<InstrumentState>, StateError> {
         let prefix = key(Table::OpInstrument, &[u.as_str().as_bytes()]);
-        let rows = s.scan_prefix(&prefix)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (k, _) in rows {
-            let ik = k.get(prefix.len()..).unwrap_or_default();
-            if let Some(i) = get(s, &key(Table::Instrument, &[ik]))? {
-                out.push(i);
-            }
-        }
-        Ok(out)
+        let keys: Vec<Vec<u8>> = s
+            .scan_prefix(&prefix)?
+            .iter()
+            .map(|(k, _)| {
+                key(
+                    Table::Instrument,
+                    &[k.get(prefix.len()..).unwrap_or_default()],
+                )
+            })
+            .collect();
+        // One batched read for all of them (an operator may have hundreds).
+        s.get_many(&keys)?
+            .into_iter()
+            .flatten()
+            .map(|b| dec(&b))
+            .collect()
     }
 
     /// A certificate by document digest.

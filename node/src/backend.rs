@@ -404,14 +404,17 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             .map_err(internal)?
             .ok_or_else(|| RpcError::not_found(format!("operator {uscc} is not registered")))?;
         let now = Time(tip.time);
-        let grade = credit::grade(&state, &uscc, now).map_err(internal)?;
+        // The instruments are listed and graded: read them once.
+        let instruments = tables::instruments_of(&state, &uscc).map_err(internal)?;
+        let params = tables::params(&state).map_err(internal)?;
+        let grade = credit::grade_with_instruments(&state, &uscc, now, &params, true, &instruments)
+            .map_err(internal)?;
         let leaves = self
             .store()
             .entries_of_operator(&uscc, 0, MAX_READ_ROWS)
             .map_err(internal)?;
         let entries = self.entries_at(&leaves, tip.log.size())?;
-        let instruments = tables::instruments_of(&state, &uscc)
-            .map_err(internal)?
+        let instruments = instruments
             .into_iter()
             .map(|i| InstrumentInfoBrief {
                 status: instruments::status(&i, now),

@@ -65,6 +65,10 @@ impl<S: Store + ?Sized> State for ReadState<'_, S> {
         self.0.state_get(key).map_err(state_err)
     }
 
+    fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StateError> {
+        self.0.get_many_raw(TableId::State, keys).map_err(state_err)
+    }
+
     fn put(&mut self, _key: &[u8], _value: Vec<u8>) -> Result<(), StateError> {
         Err(StateError("the query state is read-only".into()))
     }

@@ -382,6 +382,54 @@ fn mem_and_rocks_hold_the_same_rows() {
     }
 }
 
+/// `get_many_raw` answers what `get_raw` answers for each key, in the keys' order: sorted
+/// (RocksDB's sorted batch), unsorted, repeated and absent keys, in memtables and in flushed
+/// table files alike.
+#[test]
+fn batched_reads_answer_like_single_reads() {
+    let mem = MemStore::new();
+    let (_dir, store) = rocks();
+    let mut c = Chain::new();
+    for (i, n) in [40, 7, 120].into_iter().enumerate() {
+        let w = c.next_block(n);
+        mem.commit(&w).unwrap();
+        store.commit(&w).unwrap();
+        if i == 1 {
+            store.flush().unwrap();
+        }
+    }
+    let present: Vec<Vec<u8>> = store
+        .scan_raw(TableId::TxIndex, &[], &[], usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(present.len(), 167);
+    let mut keys: Vec<Vec<u8>> = present.iter().step_by(3).cloned().collect();
+    keys.push(vec![0xff; 32]);
+    keys.insert(5, vec![0; 32]);
+    let sorted = {
+        let mut k = keys.clone();
+        k.sort();
+        k.dedup();
+        k
+    };
+    let mut unsorted = keys.clone();
+    unsorted.reverse();
+    unsorted.push(keys[1].clone());
+    for ks in [&sorted, &unsorted, &Vec::new()] {
+        for s in [&mem as &dyn Store, &store as &dyn Store] {
+            let many = s.get_many_raw(TableId::TxIndex, ks).unwrap();
+            let one: Vec<_> = ks
+                .iter()
+                .map(|k| s.get_raw(TableId::TxIndex, k).unwrap())
+                .collect();
+            assert_eq!(many, one);
+            assert_eq!(many.iter().filter(|v| v.is_none()).count(), 2.min(ks.len()));
+        }
+    }
+}
+
 #[test]
 fn corrupt_rows_are_errors_not_panics() {
     // A value of the wrong shape decodes to an error naming the table.
