@@ -257,7 +257,7 @@ pub fn grade_with_instruments(
     for i in instruments {
         let id = &i.registration.instrument;
         let failed = i64::from(params.failed_instrument_points);
-        match status(&i, now) {
+        match status(i, now) {
             InstrumentStatus::Failed { at } => reasons.push(reason(
                 explain,
                 i.last_verification.as_ref().map(|v| v.tx).or(Some(i.registered_by)),
