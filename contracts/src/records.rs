@@ -388,6 +388,16 @@ macro_rules! records {
                     other => Err(Rejection::new(Code::Malformed, format!("unknown record kind {other}"))),
                 }
             }
+
+            /// Decodes a payload of a log entry read back from this node's own store, without the
+            /// round-trip check [`Record::decode`] makes (see [`Canonical::from_stored`]).
+            pub fn decode_stored(kind: RecordKind, payload: &[u8]) -> Result<Record, Rejection> {
+                let bad = |e: liangxin_types::Error| Rejection::new(Code::Malformed, e.to_string());
+                match kind.0 {
+                    $( $tag => $variant::from_stored(payload).map(Record::$variant).map_err(bad), )*
+                    other => Err(Rejection::new(Code::Malformed, format!("unknown record kind {other}"))),
+                }
+            }
         }
     };
 }

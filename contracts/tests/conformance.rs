@@ -25,6 +25,7 @@ fn record_vectors_match() {
         let (kind, payload) = r.encode().unwrap();
         // both directions: payload decodes to the record, JSON parses to the record
         assert_eq!(Record::decode(kind, &payload).unwrap(), r);
+        assert_eq!(Record::decode_stored(kind, &payload).unwrap(), r);
         let view = serde_json::to_value(&r).unwrap();
         assert_eq!(serde_json::from_value::<Record>(view.clone()).unwrap(), r);
         cases.push(json!({
@@ -68,5 +69,6 @@ fn unknown_kinds_and_garbage_are_malformed() {
     assert_eq!(e.code, liangxin_contracts::Code::Malformed);
     for (kind, _) in Record::KINDS {
         assert!(Record::decode(*kind, &[0xff; 7]).is_err());
+        assert!(Record::decode_stored(*kind, &[0xff; 7]).is_err());
     }
 }

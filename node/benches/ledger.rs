@@ -10,7 +10,8 @@
 //! size), removed at the end unless `LX_BENCH_KEEP=1`. `LX_BENCH_UNCOMPRESSED=1` writes the
 //! table files uncompressed, to compare with the node's compressed ones;
 //! `LX_BENCH_BLOCK_CACHE_MB=N` sizes RocksDB's block cache (the node's `[storage]
-//! block_cache_mb`, default 64).
+//! block_cache_mb`, default 512); `LX_BENCH_QUERIES=N` sets how many `lx_operator` calls are timed
+//! (default 20,000).
 //!
 //! The engine is driven in-process (the RPC server's handlers call the same `Engine::admit`);
 //! JSON-RPC's own cost is not in these figures.
@@ -384,8 +385,9 @@ fn main() {
     println!("ledger: {total} records in {height} blocks");
 
     // lx_operator with state proofs, in-process, two threads.
-    let queries = 20_000usize;
+    let queries = env("LX_BENCH_QUERIES", 20_000);
     let done = Arc::new(AtomicUsize::new(0));
+    let cpu0 = cpu_secs();
     let t = Instant::now();
     rt.block_on(async {
         let mut tasks = Vec::new();
@@ -410,11 +412,16 @@ fn main() {
             t.await.unwrap();
         }
     });
-    let qrate = queries as f64 / t.elapsed().as_secs_f64();
+    let took = Took {
+        wall: t.elapsed(),
+        cpu: cpu0.zip(cpu_secs()).map(|(a, b)| b - a),
+    };
+    let qrate = queries as f64 / took.wall.as_secs_f64();
     println!(
         "lx_operator (profile, grade, ~{:.0} entries and instruments each, 2 state proofs) at \
-         {total} records: {qrate:.0}/s on 2 threads (in-process, no JSON)",
-        total as f64 / operators as f64
+         {total} records: {qrate:.0}/s on 2 threads (in-process, no JSON); {}",
+        total as f64 / operators as f64,
+        took.cpu_per(queries).replace("per record", "per query")
     );
 
     // Restart: stop as the node does (saving the state tree), reopen the store and load the tip.

@@ -51,8 +51,9 @@ impl<S: Store + 'static> NodeBackend<S> {
         bytes: &[u8],
         height: Option<u64>,
     ) -> Result<EntryInfo, RpcError> {
-        let tx = SignedTx::from_canonical(bytes).map_err(internal)?;
-        let record = Record::decode(tx.body.kind, &tx.body.payload).map_err(internal)?;
+        // The log's own bytes, checked canonical when they were admitted.
+        let tx = SignedTx::from_stored(bytes).map_err(internal)?;
+        let record = Record::decode_stored(tx.body.kind, &tx.body.payload).map_err(internal)?;
         let height = match height {
             Some(h) => h,
             None => self
