@@ -200,6 +200,10 @@ impl<S: Store + 'static> Host<S> {
         };
         let machine = Consensus::new(config, scheme, anchor, votes, vote_floor)
             .map_err(|e| NodeError::Config(e.to_string()))?;
+        engine
+            .metrics
+            .block_limit_txs
+            .set(engine.block_config().max_txs as i64);
         Ok(Host {
             machine,
             engine,
@@ -334,7 +338,12 @@ impl<S: Store + 'static> Host<S> {
         while let Some(input) = inputs.pop() {
             for out in self.machine.handle(now, input) {
                 match out {
-                    Output::Persist(v) => actions.push(Action::Persist(v)),
+                    Output::Persist(v) => {
+                        if matches!(v, Vote::Nullify(_)) {
+                            self.engine.metrics.nullify_votes.inc();
+                        }
+                        actions.push(Action::Persist(v))
+                    }
                     Output::Broadcast(m) => {
                         let block = match &m {
                             Message::Proposal(p) => {
@@ -467,6 +476,7 @@ impl<S: Store + 'static> Host<S> {
         let started = Instant::now();
         let built = execute_block(self.engine.store(), layers, &tip, txs, params)?;
         self.observe_execution(txs.len(), started.elapsed());
+        self.engine.metrics.proposals.inc();
         let Some(header) = built.write.header().cloned() else {
             return Ok(None);
         };
@@ -553,6 +563,8 @@ impl<S: Store + 'static> Host<S> {
         } else {
             0.8 * self.us_per_tx + 0.2 * sample
         };
+        let limit = self.block_limit();
+        self.engine.metrics.block_limit_txs.set(limit as i64);
     }
 
     fn after_set_change(&self, block: Hash) -> bool {

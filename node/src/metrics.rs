@@ -49,6 +49,14 @@ pub struct Metrics {
     pub rpc_seconds: Histogram,
     /// Bytes of the store's files on disk (refreshed at each scrape).
     pub store_bytes: Gauge,
+    /// Blocks this validator proposed (under consensus).
+    pub proposals: Counter,
+    /// Views this validator voted to skip: its leader's proposal did not arrive in time, or
+    /// was invalid (under consensus).
+    pub nullify_votes: Counter,
+    /// Most transactions this validator's next proposal may hold: `block.max_txs`, lowered to
+    /// what it executes in a fifth of the leader timeout (under consensus).
+    pub block_limit_txs: Gauge,
 }
 
 impl Default for Metrics {
@@ -68,6 +76,9 @@ impl Default for Metrics {
             block_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
             rpc_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 18)),
             store_bytes: Gauge::default(),
+            proposals: Counter::default(),
+            nullify_votes: Counter::default(),
+            block_limit_txs: Gauge::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -115,6 +126,21 @@ impl Default for Metrics {
             "store_bytes",
             "Bytes of the store's files on disk",
             m.store_bytes.clone(),
+        );
+        r.register(
+            "proposals",
+            "Blocks this validator proposed",
+            m.proposals.clone(),
+        );
+        r.register(
+            "nullify_votes",
+            "Views this validator voted to skip (no valid proposal in time)",
+            m.nullify_votes.clone(),
+        );
+        r.register(
+            "block_limit_txs",
+            "Most transactions this validator's next proposal may hold",
+            m.block_limit_txs.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -82,6 +82,24 @@ pub struct NodeUse {
     pub rss_mib: f64,
     /// Bytes of its home directory at the end.
     pub disk_bytes: u64,
+    /// From its `/metrics` at the end (0 if they could not be read): blocks it proposed.
+    pub proposals: u64,
+    /// Views it voted to skip (no valid proposal in time): each is at least one leader
+    /// timeout in which nothing became final.
+    pub nullify_votes: u64,
+    /// Transactions it refused at admission (most often replays: gossip that arrived after
+    /// the block holding it was final).
+    pub admission_rejected: u64,
+    /// Its proposal size limit at the end (`liangxin_block_limit_txs`).
+    pub block_limit_txs: u64,
+}
+
+/// The value of the sample `name` (no labels) in a Prometheus text exposition, if present.
+fn metric(text: &str, name: &str) -> Option<u64> {
+    text.lines().find_map(|l| {
+        let rest = l.strip_prefix(name)?.strip_prefix(' ')?;
+        rest.trim().parse::<f64>().ok().map(|v| v as u64)
+    })
 }
 
 /// The report.
@@ -119,6 +137,8 @@ pub struct Report {
     pub ratio_to_verify_limit: f64,
     /// Final height at the end.
     pub height: u64,
+    /// Blocks made from the start of the load to the end (of the drain).
+    pub load_blocks: u64,
     /// Per node.
     pub nodes: Vec<NodeUse>,
     /// CPU seconds this load generator itself used during the load window (it shares the
@@ -422,7 +442,8 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
         cfg.rate, cfg.duration
     );
 
-    let base_log = watch.chain_info().await?.log_size;
+    let base = watch.chain_info().await?;
+    let base_log = base.log_size;
     let pids: Vec<Option<u32>> = net
         .nodes
         .iter()
@@ -560,11 +581,24 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
         .nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| NodeUse {
-            node: i,
-            cpu_s: cpu1[i] - cpu0[i],
-            rss_mib: pids[i].map_or(0.0, proc_rss_mib),
-            disk_bytes: dir_bytes(&n.home),
+        .map(|(i, n)| {
+            let text = n
+                .process
+                .as_ref()
+                .and_then(|p| p.metrics_addr.as_deref())
+                .and_then(|a| crate::admin::call(a, "GET", "/metrics").ok())
+                .unwrap_or_default();
+            let m = |name: &str| metric(&text, name).unwrap_or(0);
+            NodeUse {
+                node: i,
+                cpu_s: cpu1[i] - cpu0[i],
+                rss_mib: pids[i].map_or(0.0, proc_rss_mib),
+                disk_bytes: dir_bytes(&n.home),
+                proposals: m("liangxin_proposals_total"),
+                nullify_votes: m("liangxin_nullify_votes_total"),
+                admission_rejected: m("liangxin_admission_rejected_total"),
+                block_limit_txs: m("liangxin_block_limit_txs"),
+            }
         })
         .collect();
     let disk: u64 = nodes.iter().map(|n| n.disk_bytes).sum();
@@ -591,6 +625,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
         ratio_to_verify_limit: committed_per_s
             / (cores as f64 * raw_verify / cfg.validators as f64),
         height: info.height,
+        load_blocks: info.height.saturating_sub(base.height),
         disk_bytes_per_record_per_node: disk as f64
             / info.log_size.max(1) as f64
             / cfg.validators as f64,
@@ -632,5 +667,17 @@ mod tests {
             "records lost or late"
         );
         assert!(!within(&run_with(1000, 0, 0.0), 1500), "nothing final");
+    }
+
+    #[test]
+    fn metrics_are_read_by_exact_name() {
+        let text = "# HELP liangxin_proposals Blocks this validator proposed.\n\
+                    liangxin_proposals_total 12\n\
+                    liangxin_block_limit_txs 5000\n\
+                    liangxin_block_limit_txs_other 7\n";
+        assert_eq!(metric(text, "liangxin_proposals_total"), Some(12));
+        assert_eq!(metric(text, "liangxin_block_limit_txs"), Some(5000));
+        assert_eq!(metric(text, "liangxin_proposals"), None);
+        assert_eq!(metric(text, "liangxin_nullify_votes_total"), None);
     }
 }
