@@ -372,8 +372,14 @@ async fn main() -> anyhow::Result<()> {
                 r.load_blocks,
                 r.final_records as f64 / r.load_blocks.max(1) as f64,
                 r.nodes.iter().map(|n| n.nullify_votes).collect::<Vec<_>>(),
-                r.nodes.iter().map(|n| n.block_limit_txs).collect::<Vec<_>>(),
-                r.nodes.iter().map(|n| n.admission_rejected).collect::<Vec<_>>(),
+                r.nodes
+                    .iter()
+                    .map(|n| n.block_limit_txs)
+                    .collect::<Vec<_>>(),
+                r.nodes
+                    .iter()
+                    .map(|n| n.admission_rejected)
+                    .collect::<Vec<_>>(),
             );
             Ok(())
         }
