@@ -594,8 +594,11 @@ impl<S: Store + 'static> Engine<S> {
         if commit {
             let mut guard = self.tip.write().unwrap_or_else(|e| e.into_inner());
             self.store.commit(&built.write)?;
-            *guard = built.tip.clone();
+            let old = std::mem::replace(&mut *guard, built.tip.clone());
             drop(guard);
+            // Freeing the state-tree nodes only the old version held took about a third of
+            // the committer's CPU (profile at 10^6 records): not while readers wait.
+            drop(old);
         }
         let new_tip = &built.tip;
         let checkpoint = CheckpointInfo::from_signed(&new_tip.checkpoint)
