@@ -63,18 +63,7 @@ pub trait Canonical: Serialize + DeserializeOwned {
     /// Decodes canonical bytes: size limit first, then BCS with a depth limit and no trailing
     /// bytes, then the round-trip check.
     fn from_canonical(bytes: &[u8]) -> Result<Self, Error> {
-        if bytes.len() > Self::MAX_SIZE {
-            return Err(Error::TooLarge {
-                what: Self::NAME,
-                size: bytes.len(),
-                limit: Self::MAX_SIZE,
-            });
-        }
-        let value: Self =
-            bcs::from_bytes_with_limit(bytes, MAX_DEPTH).map_err(|e| Error::Decode {
-                what: Self::NAME,
-                reason: e.to_string(),
-            })?;
+        let value = Self::from_stored(bytes)?;
         let again = bcs::to_bytes_with_limit(&value, MAX_DEPTH).map_err(|e| Error::Decode {
             what: Self::NAME,
             reason: e.to_string(),
@@ -412,57 +401,44 @@ mod tests {
     #[test]
     fn rejects_non_canonical_and_oversized() {
         let good = sample().to_canonical().unwrap();
-        // trailing byte
-        let mut t = good.clone();
-        t.push(0);
-        assert!(Sample::from_canonical(&t).is_err());
-        // bool = 2
-        let mut b = good.clone();
-        b[8] = 2;
-        assert!(Sample::from_canonical(&b).is_err());
-        // over-long ULEB128 length for the name (0x83 0x00 instead of 0x03)
-        let mut u = good[..9].to_vec();
-        u.extend_from_slice(&[0x83, 0x00]);
-        u.extend_from_slice(&good[10..]);
-        assert!(Sample::from_canonical(&u).is_err());
-        // too long for the limits of the type
-        let mut big = sample();
-        big.data = BoundedBytes(vec![0; 5]);
-        let enc = bcs::to_bytes(&big).unwrap();
-        assert!(Sample::from_canonical(&enc).is_err());
-        let mut long = sample();
-        long.list = BoundedVec(vec![1, 2, 3, 4]);
-        assert!(Sample::from_canonical(&bcs::to_bytes(&long).unwrap()).is_err());
-        // above MAX_SIZE before decoding
-        assert!(matches!(
-            Sample::from_canonical(&[0u8; 65]),
-            Err(Error::TooLarge { .. })
-        ));
-        // a huge claimed length does not allocate: it fails for lack of input
-        let mut huge = good[..9].to_vec();
-        huge.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x07]);
-        assert!(Sample::from_canonical(&huge).is_err());
-    }
-
-    #[test]
-    fn stored_bytes_decode_without_the_round_trip() {
-        let good = sample().to_canonical().unwrap();
         assert_eq!(Sample::from_stored(&good).unwrap(), sample());
-        // What BCS itself rejects, from_stored rejects too: trailing bytes, a bad bool, an
-        // over-long length, a value over the type's limits, anything above MAX_SIZE.
-        let mut t = good.clone();
-        t.push(0);
-        assert!(Sample::from_stored(&t).is_err());
-        let mut b = good.clone();
-        b[8] = 2;
-        assert!(Sample::from_stored(&b).is_err());
-        let mut big = sample();
-        big.data = BoundedBytes(vec![0; 5]);
-        assert!(Sample::from_stored(&bcs::to_bytes(&big).unwrap()).is_err());
-        assert!(matches!(
-            Sample::from_stored(&[0u8; 65]),
-            Err(Error::TooLarge { .. })
-        ));
+        // BCS itself rejects all of these, so `from_stored` (no round trip) must too.
+        type Decode = fn(&[u8]) -> Result<Sample, Error>;
+        let decoders: [(&str, Decode); 2] = [
+            ("from_canonical", Sample::from_canonical),
+            ("from_stored", Sample::from_stored),
+        ];
+        for (name, decode) in decoders {
+            // trailing byte
+            let mut t = good.clone();
+            t.push(0);
+            assert!(decode(&t).is_err(), "{name}: trailing byte");
+            // bool = 2
+            let mut b = good.clone();
+            b[8] = 2;
+            assert!(decode(&b).is_err(), "{name}: bool 2");
+            // over-long ULEB128 length for the name (0x83 0x00 instead of 0x03)
+            let mut u = good[..9].to_vec();
+            u.extend_from_slice(&[0x83, 0x00]);
+            u.extend_from_slice(&good[10..]);
+            assert!(decode(&u).is_err(), "{name}: over-long length");
+            // too long for the limits of the type
+            let mut big = sample();
+            big.data = BoundedBytes(vec![0; 5]);
+            assert!(decode(&bcs::to_bytes(&big).unwrap()).is_err(), "{name}");
+            let mut long = sample();
+            long.list = BoundedVec(vec![1, 2, 3, 4]);
+            assert!(decode(&bcs::to_bytes(&long).unwrap()).is_err(), "{name}");
+            // above MAX_SIZE before decoding
+            assert!(
+                matches!(decode(&[0u8; 65]), Err(Error::TooLarge { .. })),
+                "{name}"
+            );
+            // a huge claimed length does not allocate: it fails for lack of input
+            let mut huge = good[..9].to_vec();
+            huge.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x07]);
+            assert!(decode(&huge).is_err(), "{name}: huge length");
+        }
     }
 
     #[test]
