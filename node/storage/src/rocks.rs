@@ -97,9 +97,9 @@ impl Default for RocksOptions {
 /// Options (see [`RocksStore::open_with`]): the database and missing column families are created
 /// on open; table files compressed with Zstandard (level 3) block by block, except the `tiles`
 /// table, whose hashes do not compress (the state, entry and index tables come to 0.55–0.70 of
-/// their size; measured in `node/benches/ledger.rs`); one LRU block cache shared by all column
-/// families, holding blocks uncompressed (RocksDB's HyperClockCache, whose lookups take no lock: 7%
-/// less CPU per `lx_operator` call than the LRU cache in `node/benches/ledger.rs`);
+/// their size; measured in `node/benches/ledger.rs`); one block cache shared by all column
+/// families, holding blocks uncompressed (RocksDB's HyperClockCache, whose lookups take no
+/// lock: 7–12% less CPU per `lx_operator` call than the LRU cache in `node/benches/ledger.rs`);
 /// a 10-bit Bloom filter per table file for point reads (tiles, entries, the transaction index)
 /// and a whole-key Bloom filter per memtable;
 /// two background jobs; four info logs kept. Every commit is one `WriteBatch` written with

@@ -520,17 +520,20 @@ fn proofs_from_rocks_tiles() {
         c.log.append(&i.to_be_bytes());
     }
     assert_eq!(reopened.root(), c.log.root());
-    // Without the tile cache, the same answers.
+    // Without the tile cache, and without the block cache (`block_cache_mb = 0`), the same
+    // answers.
     drop(store);
     let store = RocksStore::open_with(
         dir.path(),
         RocksOptions {
             tile_cache_tiles: 0,
+            block_cache_bytes: 0,
             ..RocksOptions::default()
         },
     )
     .unwrap();
     check_proofs(&store, &c.tiles, &roots);
+    assert_eq!(store.log_size().unwrap(), c.log.size());
 }
 
 // ---------------------------------------------------------------------------------------------
