@@ -109,7 +109,8 @@ pub struct RocksStore {
     path: PathBuf,
     commit_lock: Mutex<()>,
     tiles: Mutex<TileCache>,
-    _block_cache: Cache,
+    /// `None` when the options asked for no block cache.
+    _block_cache: Option<Cache>,
 }
 
 impl RocksStore {
@@ -121,9 +122,16 @@ impl RocksStore {
     /// Opens (or creates) the store at `path`.
     pub fn open_with(path: impl AsRef<Path>, options: RocksOptions) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
-        let cache = Cache::new_hyper_clock_cache(options.block_cache_bytes, 0);
         let mut table = BlockBasedOptions::default();
-        table.set_block_cache(&cache);
+        // HyperClockCache cannot be made empty (RocksDB aborts the process when it maps a
+        // table of 0 bytes), and without a cache of its own a table uses RocksDB's built-in
+        // 32 MiB one: 0 bytes turns block caching off instead.
+        let cache = (options.block_cache_bytes > 0)
+            .then(|| Cache::new_hyper_clock_cache(options.block_cache_bytes, 0));
+        match &cache {
+            Some(cache) => table.set_block_cache(cache),
+            None => table.disable_cache(),
+        }
         table.set_bloom_filter(10.0, false);
         let mut cf = Options::default();
         cf.set_compression_type(DBCompressionType::Zstd);

@@ -533,7 +533,6 @@ fn proofs_from_rocks_tiles() {
     )
     .unwrap();
     check_proofs(&store, &c.tiles, &roots);
-    assert_eq!(store.log_size().unwrap(), c.log.size());
 }
 
 // ---------------------------------------------------------------------------------------------
