@@ -477,6 +477,12 @@ impl<S: Store + 'static> Host<S> {
         let built = execute_block(self.engine.store(), layers, &tip, txs, params)?;
         self.observe_execution(txs.len(), started.elapsed());
         self.engine.metrics.proposals.inc();
+        tracing::debug!(
+            view,
+            txs = txs.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "built a proposal"
+        );
         let Some(header) = built.write.header().cloned() else {
             return Ok(None);
         };
@@ -515,6 +521,13 @@ impl<S: Store + 'static> Host<S> {
             engine.pooled(id)
         })?;
         self.observe_execution(block.body.txs.len(), started.elapsed());
+        tracing::debug!(
+            view = header.view,
+            txs = block.body.txs.len(),
+            ms = started.elapsed().as_millis() as u64,
+            valid = verdict.is_ok(),
+            "verified a proposal"
+        );
         match verdict {
             Ok(built) => {
                 let new_validators = built.changes_validators;
