@@ -76,15 +76,9 @@ fn uscc(i: usize) -> Uscc {
     Uscc::parse(&format!("{first17}{c}")).unwrap()
 }
 
-/// CPU seconds this process has used (user + system, all threads), from `/proc/self/stat`
-/// (clock ticks of 1/100 s: Linux's `USER_HZ` on every architecture it exports to user space).
-/// `None` where that file is missing.
+/// CPU seconds this process has used (user + system, all threads), when known.
 fn cpu_secs() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // After the command name in parentheses: state is field 3, utime 14 and stime 15.
-    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
-    let ticks = |i: usize| fields.get(i - 3)?.parse::<u64>().ok();
-    Some((ticks(14)? + ticks(15)?) as f64 / 100.0)
+    liangxin_testnet::bench::process_cpu_secs(std::process::id())
 }
 
 /// What a load took: wall time, and CPU seconds of the whole process (admission, block
@@ -95,11 +89,19 @@ struct Took {
 }
 
 impl Took {
-    /// "µs of CPU per record" for `n` records, or a note that it was not measured.
-    fn cpu_per(&self, n: usize) -> String {
+    /// From `started` and the process's CPU seconds then (`cpu_secs()`) until now.
+    fn since(started: Instant, cpu0: Option<f64>) -> Took {
+        Took {
+            wall: started.elapsed(),
+            cpu: cpu0.zip(cpu_secs()).map(|(a, b)| b - a),
+        }
+    }
+
+    /// "µs of CPU per `unit`" for `n` of them, or a note that it was not measured.
+    fn cpu_per(&self, n: usize, unit: &str) -> String {
         match self.cpu {
             Some(c) => format!(
-                "{:.0} µs of CPU per record ({:.2} cores busy)",
+                "{:.0} µs of CPU per {unit} ({:.2} cores busy)",
                 c * 1e6 / n as f64,
                 c / self.wall.as_secs_f64()
             ),
@@ -145,11 +147,7 @@ fn load(engine: &Arc<Engine<RocksStore>>, txs: Vec<Vec<u8>>, target: u64) -> Too
             std::thread::sleep(Duration::from_millis(5));
         }
     });
-    let wall = started.elapsed();
-    Took {
-        wall,
-        cpu: cpu0.zip(cpu_secs()).map(|(a, b)| b - a),
-    }
+    Took::since(started, cpu0)
 }
 
 fn start(
@@ -259,7 +257,7 @@ fn main() {
             "phase 1: {operators} operator registrations (one signer) committed in {:.1} s = {:.0}/s; {}",
             t1.wall.as_secs_f64(),
             operators as f64 / t1.wall.as_secs_f64(),
-            t1.cpu_per(operators)
+            t1.cpu_per(operators, "record")
         );
 
         // Phase 2: every operator files instruments (many signers), interleaved.
@@ -287,7 +285,7 @@ fn main() {
             signed_in.as_secs_f64(),
             t2.wall.as_secs_f64(),
             rate / raw,
-            t2.cpu_per(n2)
+            t2.cpu_per(n2, "record")
         );
         // Phase 3: the same kind of load over JSON-RPC on loopback (HTTP, batches of 100
         // `lx_submit` calls, 8 concurrent clients), client and server sharing this machine.
@@ -419,16 +417,13 @@ fn main() {
             t.await.unwrap();
         }
     });
-    let took = Took {
-        wall: t.elapsed(),
-        cpu: cpu0.zip(cpu_secs()).map(|(a, b)| b - a),
-    };
+    let took = Took::since(t, cpu0);
     let qrate = queries as f64 / took.wall.as_secs_f64();
     println!(
         "lx_operator (profile, grade, ~{:.0} entries and instruments each, 2 state proofs) at \
          {total} records: {qrate:.0}/s on 2 threads (in-process, no JSON); {}",
         total as f64 / operators as f64,
-        took.cpu_per(queries).replace("per record", "per query")
+        took.cpu_per(queries, "query")
     );
 
     // Restart: stop as the node does (saving the state tree), reopen the store and load the tip.

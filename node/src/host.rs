@@ -475,12 +475,13 @@ impl<S: Store + 'static> Host<S> {
         };
         let started = Instant::now();
         let built = execute_block(self.engine.store(), layers, &tip, txs, params)?;
-        self.observe_execution(txs.len(), started.elapsed());
+        let took = started.elapsed();
+        self.observe_execution(txs.len(), took);
         self.engine.metrics.proposals.inc();
         tracing::debug!(
             view,
             txs = txs.len(),
-            ms = started.elapsed().as_millis() as u64,
+            ms = took.as_millis() as u64,
             "built a proposal"
         );
         let Some(header) = built.write.header().cloned() else {
@@ -520,11 +521,12 @@ impl<S: Store + 'static> Host<S> {
         let verdict = verify_block_with(self.engine.store(), &layers, &tip, &block, seed, &|id| {
             engine.pooled(id)
         })?;
-        self.observe_execution(block.body.txs.len(), started.elapsed());
+        let took = started.elapsed();
+        self.observe_execution(block.body.txs.len(), took);
         tracing::debug!(
             view = header.view,
             txs = block.body.txs.len(),
-            ms = started.elapsed().as_millis() as u64,
+            ms = took.as_millis() as u64,
             valid = verdict.is_ok(),
             "verified a proposal"
         );

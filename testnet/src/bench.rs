@@ -293,17 +293,21 @@ async fn submit_batch(client: &HttpClient, txs: &[String]) -> (u64, u64, u64) {
     )
 }
 
-fn proc_cpu_s(pid: u32) -> f64 {
-    // utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100/s on Linux).
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0.0;
-    };
-    let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
-        return 0.0;
-    };
+/// CPU seconds (user + system, all threads) the process `pid` has used, from
+/// `/proc/PID/stat`; `None` where it cannot be read (no such process, no procfs).
+pub fn process_cpu_secs(pid: u32) -> Option<f64> {
+    // utime and stime are fields 14 and 15 of /proc/PID/stat (after the parenthesised command
+    // name, fields 3 onwards), in clock ticks: Linux's USER_HZ, 100 per second.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.get(stat.rfind(')')? + 2..)?;
     let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
+    let ticks = |i: usize| f.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// [`process_cpu_secs`], 0 where it cannot be read.
+fn proc_cpu_s(pid: u32) -> f64 {
+    process_cpu_secs(pid).unwrap_or(0.0)
 }
 
 fn proc_rss_mib(pid: u32) -> f64 {
@@ -667,6 +671,15 @@ mod tests {
             "records lost or late"
         );
         assert!(!within(&run_with(1000, 0, 0.0), 1500), "nothing final");
+    }
+
+    #[test]
+    fn cpu_seconds_of_this_process_and_of_none() {
+        let mine = process_cpu_secs(std::process::id()).expect("this process's /proc entry");
+        assert!(mine >= 0.0);
+        // Above /proc/sys/kernel/pid_max's ceiling (2^22): no such process.
+        assert_eq!(process_cpu_secs(u32::MAX), None);
+        assert_eq!(proc_cpu_s(u32::MAX), 0.0);
     }
 
     #[test]

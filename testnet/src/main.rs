@@ -366,20 +366,16 @@ async fn main() -> anyhow::Result<()> {
                 r.validators,
                 r.ratio_to_verify_limit
             );
+            let per_node =
+                |f: fn(&bench::NodeUse) -> u64| r.nodes.iter().map(f).collect::<Vec<_>>();
             println!(
                 "{} blocks under load, {:.0} records per block; per node: nullify votes {:?}, \
                  proposal limit {:?} txs, admission refusals {:?}",
                 r.load_blocks,
                 r.final_records as f64 / r.load_blocks.max(1) as f64,
-                r.nodes.iter().map(|n| n.nullify_votes).collect::<Vec<_>>(),
-                r.nodes
-                    .iter()
-                    .map(|n| n.block_limit_txs)
-                    .collect::<Vec<_>>(),
-                r.nodes
-                    .iter()
-                    .map(|n| n.admission_rejected)
-                    .collect::<Vec<_>>(),
+                per_node(|n| n.nullify_votes),
+                per_node(|n| n.block_limit_txs),
+                per_node(|n| n.admission_rejected),
             );
             Ok(())
         }
