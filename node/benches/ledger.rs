@@ -10,7 +10,8 @@
 //! size), removed at the end unless `LX_BENCH_KEEP=1`. `LX_BENCH_UNCOMPRESSED=1` writes the
 //! table files uncompressed, to compare with the node's compressed ones;
 //! `LX_BENCH_BLOCK_CACHE_MB=N` sizes RocksDB's block cache (the node's `[storage]
-//! block_cache_mb`, default 512); `LX_BENCH_QUERIES=N` sets how many `lx_operator` calls are timed
+//! block_cache_mb`, default 512); `LX_BENCH_STATE_CACHE_MB=N` sizes the state row cache
+//! (`[storage] state_cache_mb`, default 128; 0 turns it off); `LX_BENCH_QUERIES=N` sets how many `lx_operator` calls are timed
 //! (default 20,000).
 //!
 //! Right after the writes, `lx_operator` meets a cold block cache and RocksDB still compacting
@@ -56,7 +57,8 @@ fn env(name: &str, default: usize) -> usize {
 
 /// Opens the ledger's store: compressed as the node's, or uncompressed with
 /// `LX_BENCH_UNCOMPRESSED=1` (to compare); the block cache at the node's default, or
-/// `LX_BENCH_BLOCK_CACHE_MB` MiB (`[storage] block_cache_mb`).
+/// `LX_BENCH_BLOCK_CACHE_MB` MiB (`[storage] block_cache_mb`); the state row cache likewise
+/// (`LX_BENCH_STATE_CACHE_MB`).
 fn open(path: &std::path::Path) -> Result<RocksStore, liangxin_storage::Error> {
     let defaults = RocksOptions::default();
     RocksStore::open_with(
@@ -64,6 +66,8 @@ fn open(path: &std::path::Path) -> Result<RocksStore, liangxin_storage::Error> {
         RocksOptions {
             compress: std::env::var_os("LX_BENCH_UNCOMPRESSED").is_none(),
             block_cache_bytes: env("LX_BENCH_BLOCK_CACHE_MB", defaults.block_cache_bytes >> 20)
+                << 20,
+            state_cache_bytes: env("LX_BENCH_STATE_CACHE_MB", defaults.state_cache_bytes >> 20)
                 << 20,
             ..defaults
         },

@@ -70,15 +70,19 @@ impl Default for PortalConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
     /// MiB of RocksDB's block cache: table blocks kept uncompressed in memory, shared by every
-    /// table. Queries that miss it read and decompress a block from disk. Default 64.
+    /// table. Queries that miss it read and decompress a block from disk. Default 512 (a cap).
     pub block_cache_mb: u64,
     /// Decoded log tiles kept in memory (about 16 KiB each), for inclusion and consistency
     /// proofs. Default 4,096; 0 disables the cache.
     pub tile_cache_tiles: usize,
+    /// MiB of state rows kept in memory with their latest committed values, in front of
+    /// RocksDB: the rows admission and execution read for each transaction's signer. Default
+    /// 128 (a cap); 0 disables the cache.
+    pub state_cache_mb: u64,
 }
 
-/// The largest `storage.block_cache_mb` accepted (1 TiB).
-const MAX_BLOCK_CACHE_MB: u64 = 1 << 20;
+/// The largest `storage.block_cache_mb` and `storage.state_cache_mb` accepted (1 TiB).
+const MAX_CACHE_MB: u64 = 1 << 20;
 
 impl Default for StorageConfig {
     fn default() -> Self {
@@ -86,6 +90,7 @@ impl Default for StorageConfig {
         StorageConfig {
             block_cache_mb: (rocks.block_cache_bytes >> 20) as u64,
             tile_cache_tiles: rocks.tile_cache_tiles,
+            state_cache_mb: (rocks.state_cache_bytes >> 20) as u64,
         }
     }
 }
@@ -94,9 +99,11 @@ impl StorageConfig {
     /// The store's options.
     pub fn rocks_options(&self) -> RocksOptions {
         RocksOptions {
-            block_cache_bytes: usize::try_from(self.block_cache_mb.min(MAX_BLOCK_CACHE_MB) << 20)
+            block_cache_bytes: usize::try_from(self.block_cache_mb.min(MAX_CACHE_MB) << 20)
                 .unwrap_or(usize::MAX),
             tile_cache_tiles: self.tile_cache_tiles,
+            state_cache_bytes: usize::try_from(self.state_cache_mb.min(MAX_CACHE_MB) << 20)
+                .unwrap_or(usize::MAX),
             ..RocksOptions::default()
         }
     }
@@ -200,11 +207,15 @@ impl NodeConfig {
                 "block.interval_ms must be above 0".into(),
             ));
         }
-        if self.storage.block_cache_mb > MAX_BLOCK_CACHE_MB {
-            return Err(NodeError::Config(format!(
-                "storage.block_cache_mb must be at most {MAX_BLOCK_CACHE_MB} (1 TiB), not {}",
-                self.storage.block_cache_mb
-            )));
+        for (name, mb) in [
+            ("block_cache_mb", self.storage.block_cache_mb),
+            ("state_cache_mb", self.storage.state_cache_mb),
+        ] {
+            if mb > MAX_CACHE_MB {
+                return Err(NodeError::Config(format!(
+                    "storage.{name} must be at most {MAX_CACHE_MB} (1 TiB), not {mb}"
+                )));
+            }
         }
         if self.mempool.max_txs == 0 || self.mempool.max_per_signer == 0 {
             return Err(NodeError::Config(
@@ -241,17 +252,24 @@ mod tests {
     fn storage_caches_are_configured_in_mib_and_tiles() {
         let c = NodeConfig::default();
         assert_eq!(c.storage.rocks_options(), RocksOptions::default());
-        let c: NodeConfig =
-            toml::from_str("[storage]\nblock_cache_mb = 1024\ntile_cache_tiles = 0\n").unwrap();
+        let c: NodeConfig = toml::from_str(
+            "[storage]\nblock_cache_mb = 1024\ntile_cache_tiles = 0\nstate_cache_mb = 0\n",
+        )
+        .unwrap();
         c.validate().unwrap();
         let o = c.storage.rocks_options();
         assert_eq!(o.block_cache_bytes, 1 << 30);
         assert_eq!(o.tile_cache_tiles, 0);
+        assert_eq!(o.state_cache_bytes, 0);
         assert!(o.compress, "compression is not a setting");
         let mut big = NodeConfig::default();
         big.storage.block_cache_mb = u64::MAX;
         let e = big.validate().unwrap_err().to_string();
         assert!(e.contains("storage.block_cache_mb"), "{e}");
+        let mut big = NodeConfig::default();
+        big.storage.state_cache_mb = 1 << 21;
+        let e = big.validate().unwrap_err().to_string();
+        assert!(e.contains("storage.state_cache_mb"), "{e}");
         let e = toml::from_str::<NodeConfig>("[storage]\ncompress = false\n").unwrap_err();
         assert!(e.to_string().contains("compress"), "{e}");
     }

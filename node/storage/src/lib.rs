@@ -7,6 +7,7 @@
 mod error;
 mod mem;
 mod rocks;
+mod rowcache;
 pub mod store;
 pub mod tables;
 mod write;

@@ -12,6 +12,7 @@ use rocksdb::{
 };
 
 use crate::Error;
+use crate::rowcache::RowCache;
 use crate::store::{Row, Rows, Store, read_tip};
 use crate::tables::{BlockLeaves, Codec, Table, TableId, Tiles};
 use crate::write::BlockWrite;
@@ -77,6 +78,11 @@ pub struct RocksOptions {
     /// tile a commit writes is cached too (so the right edge's partial tiles stay current). 0
     /// disables the cache.
     pub tile_cache_tiles: usize,
+    /// Bytes of state rows kept in memory, with their latest committed values (default 128 MiB,
+    /// counting each row's key, value and about 96 bytes of bookkeeping; 0 disables the cache).
+    /// Admitting and executing a transaction reads its signer's rows, and from RocksDB each read
+    /// searches memtables and table indexes; see [`RocksStore`].
+    pub state_cache_bytes: usize,
     /// Whether new table files are compressed (default true; see [`RocksStore`]). Either way,
     /// files written with the other setting are still read.
     pub compress: bool,
@@ -87,6 +93,7 @@ impl Default for RocksOptions {
         RocksOptions {
             block_cache_bytes: 512 << 20,
             tile_cache_tiles: 4096,
+            state_cache_bytes: 128 << 20,
             compress: true,
         }
     }
@@ -109,6 +116,8 @@ pub struct RocksStore {
     path: PathBuf,
     commit_lock: Mutex<()>,
     tiles: Mutex<TileCache>,
+    /// `None` when the options asked for no state row cache.
+    rows: Option<RowCache>,
     /// `None` when the options asked for no block cache.
     _block_cache: Option<Cache>,
 }
@@ -185,6 +194,7 @@ impl RocksStore {
             path,
             commit_lock: Mutex::new(()),
             tiles: Mutex::new(TileCache::new(options.tile_cache_tiles)),
+            rows: RowCache::new(options.state_cache_bytes),
             _block_cache: cache,
         })
     }
@@ -308,7 +318,17 @@ impl TileStore<Blake3> for RocksStore {
 
 impl Store for RocksStore {
     fn get_raw(&self, table: TableId, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.db.get_cf(self.cf(table)?, key)?)
+        let cf = self.cf(table)?;
+        let Some(rows) = self.rows.as_ref().filter(|_| table == TableId::State) else {
+            return Ok(self.db.get_cf(cf, key)?);
+        };
+        let lookup = rows.lookup(&[key]);
+        if let Some(Some(hit)) = lookup.found.into_iter().next() {
+            return Ok(hit);
+        }
+        let value = self.db.get_cf(cf, key)?;
+        rows.fill(lookup.generation, [(key, &value)]);
+        Ok(value)
     }
 
     fn get_many_raw(
@@ -316,12 +336,39 @@ impl Store for RocksStore {
         table: TableId,
         keys: &[Vec<u8>],
     ) -> Result<Vec<Option<Vec<u8>>>, Error> {
-        let sorted = keys.windows(2).all(|w| w[0] < w[1]);
-        self.db
-            .batched_multi_get_cf(self.cf(table)?, keys, sorted)
+        let cf = self.cf(table)?;
+        let multi_get = |keys: &[&Vec<u8>]| -> Result<Vec<Option<Vec<u8>>>, Error> {
+            let sorted = keys.windows(2).all(|w| w[0] < w[1]);
+            self.db
+                .batched_multi_get_cf(cf, keys.iter().copied(), sorted)
+                .into_iter()
+                .map(|v| Ok(v?.map(|v| v.to_vec())))
+                .collect()
+        };
+        let Some(rows) = self.rows.as_ref().filter(|_| table == TableId::State) else {
+            return multi_get(&keys.iter().collect::<Vec<_>>());
+        };
+        let lookup = rows.lookup(keys);
+        let missed: Vec<&Vec<u8>> = keys
+            .iter()
+            .zip(&lookup.found)
+            .filter(|(_, found)| found.is_none())
+            .map(|(k, _)| k)
+            .collect();
+        if missed.is_empty() {
+            return Ok(lookup.found.into_iter().flatten().collect());
+        }
+        let read = multi_get(&missed)?;
+        rows.fill(
+            lookup.generation,
+            missed.iter().map(|k| k.as_slice()).zip(&read),
+        );
+        let mut read = read.into_iter();
+        Ok(lookup
+            .found
             .into_iter()
-            .map(|v| Ok(v?.map(|v| v.to_vec())))
-            .collect()
+            .map(|found| found.unwrap_or_else(|| read.next().flatten()))
+            .collect())
     }
 
     fn visit_raw(
@@ -459,6 +506,9 @@ impl Store for RocksStore {
         if let Err(e) = self.db.write_opt(batch, &options) {
             self.forget_tiles(write);
             return Err(e.into());
+        }
+        if let Some(rows) = &self.rows {
+            rows.committed(write.state_rows());
         }
         Ok(())
     }

@@ -158,6 +158,11 @@ impl BlockWrite {
         self
     }
 
+    /// The state rows this write sets (`Some`) or deletes (`None`), in order.
+    pub(crate) fn state_rows(&self) -> impl Iterator<Item = (&[u8], &Option<Vec<u8>>)> {
+        self.state.iter().map(|(k, v)| (k.as_slice(), v))
+    }
+
     /// Sets a state key.
     pub fn state_put(&mut self, key: Vec<u8>, value: Vec<u8>) -> &mut Self {
         self.state.push((key, Some(value)));
