@@ -612,6 +612,9 @@ impl<S: Store + 'static> Engine<S> {
             .map(|o| o.tx.id)
             .collect();
         let mut events = Vec::new();
+        // Entry events are built only for subscribers (one subscribing now starts with the
+        // next block).
+        let publish = commit && self.entries.receiver_count() > 0;
         if commit {
             for stale in pool
                 .mempool
@@ -633,15 +636,20 @@ impl<S: Store + 'static> Engine<S> {
         for o in &built.outcomes {
             match &o.result {
                 Ok((leaf, _)) if commit => {
-                    let fin = Finalized {
-                        tx_id: o.tx.id,
-                        status: TxStatus::Final,
-                        height: new_tip.height,
-                        leaf_index: *leaf,
-                        checkpoint: checkpoint.clone(),
-                    };
-                    for w in pool.waiters.remove(&o.tx.id).unwrap_or_default() {
-                        let _ = w.send(Ok(fin.clone()));
+                    if let Some(waiters) = pool.waiters.remove(&o.tx.id) {
+                        let fin = Finalized {
+                            tx_id: o.tx.id,
+                            status: TxStatus::Final,
+                            height: new_tip.height,
+                            leaf_index: *leaf,
+                            checkpoint: checkpoint.clone(),
+                        };
+                        for w in waiters {
+                            let _ = w.send(Ok(fin.clone()));
+                        }
+                    }
+                    if !publish {
+                        continue;
                     }
                     events.push(EntryEvent {
                         entry: EntryInfo::new(

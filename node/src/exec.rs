@@ -190,12 +190,17 @@ pub struct ValidatorSetProof {
 
 /// Extends the entry chains ([`EntryChain`]) of the operators and instruments that the
 /// block's accepted records touched, in log order, as state writes of the block.
+///
+/// Each chain is read once and written once per block, however many of the block's records
+/// extend it (the state ends the same as with a read and a write per record).
 fn extend_entry_chains(state: &mut impl State, outcomes: &[TxOutcome]) -> Result<(), NodeError> {
+    let mut chains: BTreeMap<Vec<u8>, EntryChain> = BTreeMap::new();
+    let mut keys = Vec::new();
     for o in outcomes {
         let Ok((leaf, effects)) = &o.result else {
             continue;
         };
-        let mut keys = Vec::new();
+        keys.clear();
         for subject in &effects.subjects {
             match subject {
                 Subject::Operator(u) => keys.push(keys::operator_entries(u)),
@@ -205,14 +210,22 @@ fn extend_entry_chains(state: &mut impl State, outcomes: &[TxOutcome]) -> Result
         }
         keys.sort();
         keys.dedup();
-        for key in keys {
-            let mut chain: EntryChain = match state.get(&key)? {
-                Some(b) => decode(&b)?,
-                None => EntryChain::default(),
+        for key in keys.drain(..) {
+            let chain = match chains.entry(key) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let chain = match state.get(e.key())? {
+                        Some(b) => decode(&b)?,
+                        None => EntryChain::default(),
+                    };
+                    e.insert(chain)
+                }
             };
             chain.extend(*leaf, &o.tx.id);
-            state.put(&key, encode(&chain)?)?;
         }
+    }
+    for (key, chain) in chains {
+        state.put(&key, encode(&chain)?)?;
     }
     Ok(())
 }

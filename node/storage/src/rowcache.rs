@@ -99,14 +99,19 @@ impl RowCache {
     }
 
     /// Records a commit whose batch is written: its state rows in order (a later write of a key
-    /// wins), `None` for a deletion.
+    /// wins), `None` for a deletion. Rows already cached take their new values; the others are
+    /// left to be read on their first lookup (most rows a block creates are not read soon, and
+    /// inserting them would push out rows that are).
     pub(crate) fn committed<'a>(
         &self,
         rows: impl IntoIterator<Item = (&'a [u8], &'a Option<Vec<u8>>)>,
     ) {
         let mut inner = self.lock();
         for (key, value) in rows {
-            inner.rows.insert(key.to_vec(), value.clone());
+            // The entry's weight is recomputed when the guard drops.
+            if let Some(mut cached) = inner.rows.peek_mut(key) {
+                cached.clone_from(value);
+            }
         }
         inner.generation += 1;
     }
@@ -132,9 +137,13 @@ mod tests {
         let cache = RowCache::new(1 << 20).unwrap();
         let (found, generation) = one(&cache, b"k");
         assert_eq!(found, None);
-        // A commit writes k while the miss is being read from the database.
+        // A commit writes k while the miss is being read from the database: the fill is
+        // dropped (and the commit does not add rows that were not cached).
         cache.committed([(b"k".as_slice(), &Some(b"new".to_vec()))]);
         cache.fill(generation, [(b"k".as_slice(), &Some(b"old".to_vec()))]);
+        assert_eq!(one(&cache, b"k").0, None);
+        let (_, generation) = one(&cache, b"k");
+        cache.fill(generation, [(b"k".as_slice(), &Some(b"new".to_vec()))]);
         assert_eq!(one(&cache, b"k").0, Some(Some(b"new".to_vec())));
         // With no commit in between, the fill is kept, absence included.
         let (_, generation) = one(&cache, b"gone");
@@ -154,7 +163,8 @@ mod tests {
         let cache = RowCache::new(64 << 10).unwrap();
         let value = Some(vec![7u8; 200]);
         for i in 0..10_000u32 {
-            cache.committed([(i.to_be_bytes().as_slice(), &value)]);
+            let (_, generation) = one(&cache, &i.to_be_bytes());
+            cache.fill(generation, [(i.to_be_bytes().as_slice(), &value)]);
         }
         // 64 KiB at 300 bytes a row.
         assert!(cache.len() <= (64 << 10) / 300, "{} rows", cache.len());
