@@ -15,7 +15,7 @@
 //! (default 20,000).
 //!
 //! Right after the writes, `lx_operator` meets a cold block cache and RocksDB still compacting
-//! on the same cores (at 10⁶ records: 3,200–3,600 calls/s, 540–600 µs of CPU a call, the
+//! on the same cores (at 10⁶ records: 3,200–4,500 calls/s, 436–600 µs of CPU a call, the
 //! compaction's CPU included). A serving node's figure comes from a kept, compacted ledger and
 //! a warm cache: `LX_BENCH_KEEP=1` once, then `LX_BENCH_LEDGER=<the printed path>` with the
 //! same `LX_BENCH_OPERATORS` and `LX_BENCH_QUERIES=200000` (10,580–10,688 calls/s, 185 µs,
