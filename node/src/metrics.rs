@@ -57,6 +57,13 @@ pub struct Metrics {
     /// Most transactions this validator's next proposal may hold: `block.max_txs`, lowered to
     /// what it executes in a fifth of the leader timeout (under consensus).
     pub block_limit_txs: Gauge,
+    /// State row lookups answered by the state row cache since start (refreshed at each
+    /// scrape; 0 with the cache off).
+    pub state_cache_hits: Gauge,
+    /// State row lookups that read RocksDB since start (refreshed at each scrape).
+    pub state_cache_misses: Gauge,
+    /// Bytes the state row cache holds now, as it counts them (refreshed at each scrape).
+    pub state_cache_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -79,6 +86,9 @@ impl Default for Metrics {
             proposals: Counter::default(),
             nullify_votes: Counter::default(),
             block_limit_txs: Gauge::default(),
+            state_cache_hits: Gauge::default(),
+            state_cache_misses: Gauge::default(),
+            state_cache_bytes: Gauge::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -141,6 +151,21 @@ impl Default for Metrics {
             "block_limit_txs",
             "Most transactions this validator's next proposal may hold",
             m.block_limit_txs.clone(),
+        );
+        r.register(
+            "state_cache_hits",
+            "State row lookups answered by the state row cache since start",
+            m.state_cache_hits.clone(),
+        );
+        r.register(
+            "state_cache_misses",
+            "State row lookups that read RocksDB since start",
+            m.state_cache_misses.clone(),
+        );
+        r.register(
+            "state_cache_bytes",
+            "Bytes the state row cache holds",
+            m.state_cache_bytes.clone(),
         );
         Metrics { registry, ..m }
     }
@@ -223,4 +248,27 @@ pub async fn serve(
         }
     });
     Ok((bound, task))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_names_every_metric_with_the_prefix() {
+        let m = Metrics::default();
+        m.records.inc_by(3);
+        m.state_cache_hits.set(7);
+        m.state_cache_bytes.set(4096);
+        let text = m.render();
+        for line in [
+            "liangxin_records_total 3",
+            "liangxin_state_cache_hits 7",
+            "liangxin_state_cache_misses 0",
+            "liangxin_state_cache_bytes 4096",
+            "liangxin_block_limit_txs 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} not in:\n{text}");
+        }
+    }
 }

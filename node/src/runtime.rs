@@ -216,6 +216,11 @@ impl RunningNode {
             let e = Arc::clone(&engine);
             let refresh: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
                 e.metrics.store_bytes.set(e.store().disk_bytes() as i64);
+                if let Some(c) = e.store().state_cache_stats() {
+                    e.metrics.state_cache_hits.set(c.hits as i64);
+                    e.metrics.state_cache_misses.set(c.misses as i64);
+                    e.metrics.state_cache_bytes.set(c.bytes as i64);
+                }
             });
             let admin = if config.admin.p2p_links {
                 network.as_ref().map(|n| n.net.clone())

@@ -92,6 +92,11 @@ pub struct NodeUse {
     pub admission_rejected: u64,
     /// Its proposal size limit at the end (`liangxin_block_limit_txs`).
     pub block_limit_txs: u64,
+    /// State row lookups its state row cache answered, and those that read RocksDB, since it
+    /// started (`liangxin_state_cache_hits`, `liangxin_state_cache_misses`).
+    pub state_cache_hits: u64,
+    /// See [`NodeUse::state_cache_hits`].
+    pub state_cache_misses: u64,
 }
 
 /// The value of the sample `name` (no labels) in a Prometheus text exposition, if present.
@@ -602,6 +607,8 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Report> {
                 nullify_votes: m("liangxin_nullify_votes_total"),
                 admission_rejected: m("liangxin_admission_rejected_total"),
                 block_limit_txs: m("liangxin_block_limit_txs"),
+                state_cache_hits: m("liangxin_state_cache_hits"),
+                state_cache_misses: m("liangxin_state_cache_misses"),
             }
         })
         .collect();

@@ -370,12 +370,14 @@ async fn main() -> anyhow::Result<()> {
                 |f: fn(&bench::NodeUse) -> u64| r.nodes.iter().map(f).collect::<Vec<_>>();
             println!(
                 "{} blocks under load, {:.0} records per block; per node: nullify votes {:?}, \
-                 proposal limit {:?} txs, admission refusals {:?}",
+                 proposal limit {:?} txs, admission refusals {:?}, state cache hits {:?} %",
                 r.load_blocks,
                 r.final_records as f64 / r.load_blocks.max(1) as f64,
                 per_node(|n| n.nullify_votes),
                 per_node(|n| n.block_limit_txs),
                 per_node(|n| n.admission_rejected),
+                per_node(|n| n.state_cache_hits * 100
+                    / (n.state_cache_hits + n.state_cache_misses).max(1)),
             );
             Ok(())
         }

@@ -125,4 +125,18 @@ async fn checkpoints_and_filtered_entries_arrive() {
             .is_err(),
         "B's record reached A's subscription"
     );
+
+    // The node's metrics count what happened, the state row cache's lookups included (each
+    // admission reads its signer's rows; the regulator's were read for several records).
+    let addr = node.metrics_addr.as_deref().expect("metrics are on");
+    let text = liangxin_testnet::admin::call(addr, "GET", "/metrics").unwrap();
+    let value = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} is not in the metrics:\n{text}"))
+    };
+    assert!(value("liangxin_records_total") >= 5);
+    assert!(value("liangxin_state_cache_hits") > 0);
+    assert!(value("liangxin_state_cache_misses") > 0);
+    assert!(value("liangxin_state_cache_bytes") > 0);
 }

@@ -18,6 +18,7 @@ mod tests;
 pub use error::Error;
 pub use mem::MemStore;
 pub use rocks::{RocksOptions, RocksStore};
+pub use rowcache::RowCacheStats;
 pub use store::{IndexedLeaf, MAX_READ_ROWS, Row, Rows, Store, TypedRows};
 pub use tables::{Region, Table, TableId, TxLocation};
 pub use write::BlockWrite;

@@ -12,7 +12,7 @@ use rocksdb::{
 };
 
 use crate::Error;
-use crate::rowcache::RowCache;
+use crate::rowcache::{RowCache, RowCacheStats};
 use crate::store::{Row, Rows, Store, read_tip};
 use crate::tables::{BlockLeaves, Codec, Table, TableId, Tiles};
 use crate::write::BlockWrite;
@@ -197,6 +197,11 @@ impl RocksStore {
             rows: RowCache::new(options.state_cache_bytes),
             _block_cache: cache,
         })
+    }
+
+    /// The state row cache's hits, misses and size so far (`None` when it is off).
+    pub fn state_cache_stats(&self) -> Option<RowCacheStats> {
+        self.rows.as_ref().map(RowCache::stats)
     }
 
     /// The database directory.

@@ -34,6 +34,21 @@ struct Inner {
     rows: Cache<Vec<u8>, Option<Vec<u8>>, RowWeight>,
     /// Commits finished so far.
     generation: u64,
+    hits: u64,
+    misses: u64,
+}
+
+/// What a [`RowCache`] has done so far, for metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RowCacheStats {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that read RocksDB.
+    pub misses: u64,
+    /// Rows held now.
+    pub rows: u64,
+    /// Their weight now (keys, values and about 96 bytes each), at most the configured size.
+    pub bytes: u64,
 }
 
 /// A bounded cache of state rows (S3-FIFO eviction by bytes), `None` for a row known absent.
@@ -55,6 +70,8 @@ impl RowCache {
             inner: Mutex::new(Inner {
                 rows: Cache::with_weighter((bytes / 256).max(16), bytes as u64, RowWeight),
                 generation: 0,
+                hits: 0,
+                misses: 0,
             }),
         })
     }
@@ -72,13 +89,28 @@ impl RowCache {
 
     /// The cached values of `keys`, in order.
     pub(crate) fn lookup<K: AsRef<[u8]>>(&self, keys: &[K]) -> Lookup {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        let found: Vec<Option<Option<Vec<u8>>>> = keys
+            .iter()
+            .map(|k| inner.rows.get(k.as_ref()).cloned())
+            .collect();
+        let hits = found.iter().filter(|f| f.is_some()).count() as u64;
+        inner.hits += hits;
+        inner.misses += found.len() as u64 - hits;
         Lookup {
-            found: keys
-                .iter()
-                .map(|k| inner.rows.get(k.as_ref()).cloned())
-                .collect(),
+            found,
             generation: inner.generation,
+        }
+    }
+
+    /// Hits, misses and size so far.
+    pub(crate) fn stats(&self) -> RowCacheStats {
+        let inner = self.lock();
+        RowCacheStats {
+            hits: inner.hits,
+            misses: inner.misses,
+            rows: inner.rows.len() as u64,
+            bytes: inner.rows.weight(),
         }
     }
 
@@ -155,6 +187,18 @@ mod tests {
             (b"k".as_slice(), &None),
         ]);
         assert_eq!(one(&cache, b"k").0, Some(None));
+    }
+
+    #[test]
+    fn counts_hits_and_misses() {
+        let cache = RowCache::new(1 << 20).unwrap();
+        let (_, generation) = one(&cache, b"a");
+        cache.fill(generation, [(b"a".as_slice(), &Some(b"1".to_vec()))]);
+        let l = cache.lookup(&[b"a".as_slice(), b"b".as_slice()]);
+        assert_eq!(l.found, vec![Some(Some(b"1".to_vec())), None]);
+        let stats = cache.stats();
+        assert_eq!((stats.hits, stats.misses, stats.rows), (1, 2, 1));
+        assert_eq!(stats.bytes, 2 + ROW_OVERHEAD);
     }
 
     #[test]
