@@ -291,6 +291,16 @@ fn main() {
             rate / raw,
             t2.cpu_per(n2, "record")
         );
+        if let Some(c) = engine.store().state_cache_stats() {
+            println!(
+                "state row cache after phase 2: {} hits, {} misses ({:.0}% hits), {} rows, {:.0} MiB",
+                c.hits,
+                c.misses,
+                c.hits as f64 * 100.0 / (c.hits + c.misses).max(1) as f64,
+                c.rows,
+                c.bytes as f64 / f64::from(1 << 20)
+            );
+        }
         // Phase 3: the same kind of load over JSON-RPC on loopback (HTTP, batches of 100
         // `lx_submit` calls, 8 concurrent clients), client and server sharing this machine.
         let rpc_records = env("LX_BENCH_RPC_RECORDS", 100_000).min(operators * 50);
