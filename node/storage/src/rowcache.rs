@@ -6,10 +6,11 @@
 //! sharing two cores that was about 10% of all CPU. A hit here is one hash lookup.
 //!
 //! The cache holds exactly what the database holds, for the keys it has: a commit writes its
-//! batch first and then puts every state row it wrote into the cache (deletions as `None`), and a
-//! value read from the database on a miss is kept only if no commit finished between the lookup
-//! and the fill (a generation counter, bumped by each commit under the same lock). So a reader
-//! that raced a commit may keep nothing, but never an older value than the database's.
+//! batch first and then gives every row it wrote that the cache holds its new value (a deletion
+//! as `None`), and a value read from the database on a miss is kept only if no commit finished
+//! between the lookup and the fill (a generation counter, bumped by each commit under the same
+//! lock). So a reader that raced a commit may keep nothing, but never an older value than the
+//! database's.
 
 use std::sync::{Mutex, MutexGuard};
 
