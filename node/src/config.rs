@@ -84,6 +84,11 @@ pub struct StorageConfig {
 /// The largest `storage.block_cache_mb` and `storage.state_cache_mb` accepted (1 TiB).
 const MAX_CACHE_MB: u64 = 1 << 20;
 
+/// Bytes of a cache configured in MiB (at most [`MAX_CACHE_MB`]).
+fn cache_bytes(mb: u64) -> usize {
+    usize::try_from(mb.min(MAX_CACHE_MB) << 20).unwrap_or(usize::MAX)
+}
+
 impl Default for StorageConfig {
     fn default() -> Self {
         let rocks = RocksOptions::default();
@@ -99,11 +104,9 @@ impl StorageConfig {
     /// The store's options.
     pub fn rocks_options(&self) -> RocksOptions {
         RocksOptions {
-            block_cache_bytes: usize::try_from(self.block_cache_mb.min(MAX_CACHE_MB) << 20)
-                .unwrap_or(usize::MAX),
+            block_cache_bytes: cache_bytes(self.block_cache_mb),
             tile_cache_tiles: self.tile_cache_tiles,
-            state_cache_bytes: usize::try_from(self.state_cache_mb.min(MAX_CACHE_MB) << 20)
-                .unwrap_or(usize::MAX),
+            state_cache_bytes: cache_bytes(self.state_cache_mb),
             ..RocksOptions::default()
         }
     }

@@ -100,7 +100,7 @@ pub struct NodeUse {
 }
 
 /// The value of the sample `name` (no labels) in a Prometheus text exposition, if present.
-fn metric(text: &str, name: &str) -> Option<u64> {
+pub fn metric(text: &str, name: &str) -> Option<u64> {
     text.lines().find_map(|l| {
         let rest = l.strip_prefix(name)?.strip_prefix(' ')?;
         rest.trim().parse::<f64>().ok().map(|v| v as u64)

@@ -131,8 +131,7 @@ async fn checkpoints_and_filtered_entries_arrive() {
     let addr = node.metrics_addr.as_deref().expect("metrics are on");
     let text = liangxin_testnet::admin::call(addr, "GET", "/metrics").unwrap();
     let value = |name: &str| -> u64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        liangxin_testnet::bench::metric(&text, name)
             .unwrap_or_else(|| panic!("{name} is not in the metrics:\n{text}"))
     };
     assert!(value("liangxin_records_total") >= 5);

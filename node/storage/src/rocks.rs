@@ -199,6 +199,21 @@ impl RocksStore {
         })
     }
 
+    /// RocksDB's batched point reads of `keys` in `cf`, in the keys' order (sorted keys share
+    /// index and block reads).
+    fn multi_get<K: AsRef<[u8]>>(
+        &self,
+        cf: &ColumnFamily,
+        keys: &[K],
+    ) -> Result<Vec<Option<Vec<u8>>>, Error> {
+        let sorted = keys.windows(2).all(|w| w[0].as_ref() < w[1].as_ref());
+        self.db
+            .batched_multi_get_cf(cf, keys, sorted)
+            .into_iter()
+            .map(|v| Ok(v?.map(|v| v.to_vec())))
+            .collect()
+    }
+
     /// The state row cache's hits, misses and size so far (`None` when it is off).
     pub fn state_cache_stats(&self) -> Option<RowCacheStats> {
         self.rows.as_ref().map(RowCache::stats)
@@ -342,16 +357,8 @@ impl Store for RocksStore {
         keys: &[Vec<u8>],
     ) -> Result<Vec<Option<Vec<u8>>>, Error> {
         let cf = self.cf(table)?;
-        let multi_get = |keys: &[&Vec<u8>]| -> Result<Vec<Option<Vec<u8>>>, Error> {
-            let sorted = keys.windows(2).all(|w| w[0] < w[1]);
-            self.db
-                .batched_multi_get_cf(cf, keys.iter().copied(), sorted)
-                .into_iter()
-                .map(|v| Ok(v?.map(|v| v.to_vec())))
-                .collect()
-        };
         let Some(rows) = self.rows.as_ref().filter(|_| table == TableId::State) else {
-            return multi_get(&keys.iter().collect::<Vec<_>>());
+            return self.multi_get(cf, keys);
         };
         let lookup = rows.lookup(keys);
         let missed: Vec<&Vec<u8>> = keys
@@ -363,7 +370,7 @@ impl Store for RocksStore {
         if missed.is_empty() {
             return Ok(lookup.found.into_iter().flatten().collect());
         }
-        let read = multi_get(&missed)?;
+        let read = self.multi_get(cf, &missed)?;
         rows.fill(
             lookup.generation,
             missed.iter().map(|k| k.as_slice()).zip(&read),

@@ -79,11 +79,12 @@ impl RowCache {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere while holding the lock left at worst a half-updated cache entry;
-        // clearing it is always correct.
+        // clearing it once is always correct, and then the lock is healthy again.
         self.inner.lock().unwrap_or_else(|poisoned| {
             let mut inner = poisoned.into_inner();
             inner.rows.clear();
             inner.generation += 1;
+            self.inner.clear_poison();
             inner
         })
     }
@@ -188,6 +189,28 @@ mod tests {
             (b"k".as_slice(), &None),
         ]);
         assert_eq!(one(&cache, b"k").0, Some(None));
+    }
+
+    #[test]
+    fn a_poisoned_cache_is_cleared_once_and_works_again() {
+        let cache = RowCache::new(1 << 20).unwrap();
+        let (_, generation) = one(&cache, b"a");
+        cache.fill(generation, [(b"a".as_slice(), &Some(b"1".to_vec()))]);
+        std::thread::scope(|s| {
+            let poisoner = s.spawn(|| {
+                let _guard = cache.inner.lock();
+                panic!("poison the lock");
+            });
+            assert!(poisoner.join().is_err());
+        });
+        assert_eq!(one(&cache, b"a").0, None, "cleared");
+        let (_, generation) = one(&cache, b"a");
+        cache.fill(generation, [(b"a".as_slice(), &Some(b"2".to_vec()))]);
+        assert_eq!(
+            one(&cache, b"a").0,
+            Some(Some(b"2".to_vec())),
+            "kept after the clear"
+        );
     }
 
     #[test]
