@@ -164,11 +164,11 @@ fn start(
         tip,
         Some(validator),
         BlockConfig {
-            max_txs: 10_000,
-            interval_ms: 100,
+            max_txs: env("LX_BENCH_BLOCK_TXS", 10_000),
+            interval_ms: env("LX_BENCH_BLOCK_MS", 100) as u64,
         },
         MempoolConfig {
-            max_txs: 200_000,
+            max_txs: env("LX_BENCH_MEMPOOL_TXS", 200_000),
             max_bytes: 512 << 20,
             max_per_signer: 100_000,
         },

@@ -71,6 +71,51 @@ pub struct MemTree {
     len: u64,
 }
 
+impl Drop for MemTree {
+    /// Frees the nodes only this version holds, breadth first (see [`free`]).
+    fn drop(&mut self) {
+        if let Some(root) = self.root.take() {
+            free(root);
+        }
+    }
+}
+
+/// How many nodes ahead [`free`] loads a node's reference count before unlinking it.
+const FREE_LOOKAHEAD: usize = 16;
+
+/// Releases `root`: frees every node no other version shares, level by level.
+///
+/// A version shares all but the path copies of one block with the next, so dropping it frees
+/// scattered nodes deep in a tree far larger than the caches, each a cache miss. Arc's own
+/// recursive drop takes those misses one after another; here each level's nodes are a list,
+/// and the reference count of the node [`FREE_LOOKAHEAD`] places ahead is read before the
+/// current one is unlinked, so the processor has many misses in flight at once. It also
+/// keeps the stack flat however deep the tree is.
+fn free(root: Arc<Node>) {
+    let mut level = vec![root];
+    let mut next = Vec::new();
+    let mut touched = 0usize;
+    while !level.is_empty() {
+        while let Some(node) = level.pop() {
+            if let Some(ahead) = level
+                .len()
+                .checked_sub(FREE_LOOKAHEAD)
+                .and_then(|i| level.get(i))
+            {
+                touched = touched.wrapping_add(Arc::strong_count(ahead));
+            }
+            // The last holder takes the node apart and passes its children on; a shared
+            // node only loses this reference.
+            if let Some(Node::Branch { left, right, .. }) = Arc::into_inner(node) {
+                next.push(left);
+                next.push(right);
+            }
+        }
+        std::mem::swap(&mut level, &mut next);
+    }
+    std::hint::black_box(touched);
+}
+
 /// One write of a block, by key hash: `Some(value_hash)` sets, `None` deletes.
 struct Write {
     kh: Hash,
@@ -593,6 +638,63 @@ mod tests {
         let p = rebuilt.prove(b"key/12345").unwrap();
         p.verify(&rebuilt.root(), b"key/12345", Some(&12345u32.to_be_bytes()))
             .unwrap();
+    }
+
+    #[test]
+    fn dropping_a_version_frees_only_what_it_alone_holds() {
+        let rows: Vec<(String, String)> = (0..2_000)
+            .map(|i| (format!("key/{i}"), format!("{i}")))
+            .collect();
+        let old = MemTree::from_rows(rows.iter().map(|(k, v)| (k, v))).unwrap();
+        let new = old
+            .apply(&writes(&[
+                ("key/7", Some("changed")),
+                ("key/new", Some("1")),
+            ]))
+            .unwrap();
+        let Some(Node::Branch { left, right, .. }) = new.root.as_deref() else {
+            panic!("a branch at the root");
+        };
+        // Each side of the new root is either the old side, shared, or a path copy.
+        let old_root = Arc::downgrade(old.root.as_ref().unwrap());
+        let shared: Vec<_> = [left, right]
+            .into_iter()
+            .filter(|side| match old.root.as_deref() {
+                Some(Node::Branch { left, right, .. }) => {
+                    Arc::ptr_eq(side, left) || Arc::ptr_eq(side, right)
+                }
+                _ => false,
+            })
+            .map(Arc::downgrade)
+            .collect();
+        let before = Arc::strong_count(&shared.first().and_then(|w| w.upgrade()).unwrap()) - 1;
+        let old_root_hash = old.root();
+        drop(old);
+        assert!(old_root.upgrade().is_none(), "the old root is freed");
+        let side = shared.first().and_then(|w| w.upgrade()).unwrap();
+        assert_eq!(
+            Arc::strong_count(&side) - 1,
+            before - 1,
+            "shared nodes lose one holder"
+        );
+        drop(side);
+        assert_ne!(new.root(), old_root_hash);
+        for (k, v) in rows.iter().filter(|(k, _)| k != "key/7") {
+            new.prove(k.as_bytes())
+                .unwrap()
+                .verify(&new.root(), k.as_bytes(), Some(v.as_bytes()))
+                .unwrap();
+        }
+        new.prove(b"key/7")
+            .unwrap()
+            .verify(&new.root(), b"key/7", Some(b"changed"))
+            .unwrap();
+        // A clone shares the whole tree: dropping one leaves the other whole.
+        let copy = new.clone();
+        let root = new.root();
+        drop(new);
+        assert_eq!(copy.root(), root);
+        assert_eq!(copy.leaves().count(), 2_001);
     }
 
     #[test]
