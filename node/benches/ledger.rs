@@ -94,6 +94,22 @@ fn cpu_secs() -> Option<f64> {
 struct Took {
     wall: Duration,
     cpu: Option<f64>,
+    /// Committed records/s while every thread was busy: from a tenth of the load committed
+    /// until the last transaction was admitted (`None` if that window was under 2 s).
+    steady: Option<SteadyRate>,
+}
+
+/// Records committed over a window of a load, and the process's CPU over it.
+struct SteadyRate {
+    records: u64,
+    wall: Duration,
+    cpu: Option<f64>,
+}
+
+impl SteadyRate {
+    fn rate(&self) -> f64 {
+        self.records as f64 / self.wall.as_secs_f64()
+    }
 }
 
 impl Took {
@@ -102,6 +118,7 @@ impl Took {
         Took {
             wall: started.elapsed(),
             cpu: cpu0.zip(cpu_secs()).map(|(a, b)| b - a),
+            steady: None,
         }
     }
 
@@ -125,6 +142,7 @@ fn load(engine: &Arc<Engine<RocksStore>>, txs: Vec<Vec<u8>>, target: u64) -> Too
     let started = Instant::now();
     let next = AtomicUsize::new(0);
     let txs = Arc::new(txs);
+    let mut steady = None;
     std::thread::scope(|s| {
         for t in 0..2 {
             let txs = Arc::clone(&txs);
@@ -148,14 +166,39 @@ fn load(engine: &Arc<Engine<RocksStore>>, txs: Vec<Vec<u8>>, target: u64) -> Too
                 })
                 .unwrap();
         }
-        while engine.read().log.size() < target {
+        // The steady window opens when a tenth of the load is committed (the mempool has
+        // filled) and closes when the last transaction is admitted (then only the block
+        // producer is left working, on a draining mempool).
+        let base = engine.read().log.size();
+        let tenth = base + (target - base) / 10;
+        let mut opened: Option<(Instant, u64, Option<f64>)> = None;
+        loop {
+            let size = engine.read().log.size();
+            if size >= target {
+                break;
+            }
+            if opened.is_none() && size >= tenth {
+                opened = Some((Instant::now(), size, cpu_secs()));
+            }
+            if let Some((at, from, cpu)) = opened
+                && steady.is_none()
+                && next.load(Ordering::Relaxed) >= txs.len()
+            {
+                steady = Some(SteadyRate {
+                    records: size - from,
+                    wall: at.elapsed(),
+                    cpu: cpu.zip(cpu_secs()).map(|(a, b)| b - a),
+                });
+            }
             if let Some(f) = engine.failure() {
                 panic!("producer failed: {f}");
             }
             std::thread::sleep(Duration::from_millis(5));
         }
     });
-    Took::since(started, cpu0)
+    let mut took = Took::since(started, cpu0);
+    took.steady = steady.filter(|s| s.wall >= Duration::from_secs(2));
+    took
 }
 
 fn start(
@@ -295,6 +338,22 @@ fn main() {
             rate / raw,
             t2.cpu_per(n2, "record")
         );
+        if let Some(st) = &t2.steady {
+            let cpu = st.cpu.map_or_else(String::new, |c| {
+                format!(
+                    "; {:.0} µs of CPU per record ({:.2} cores busy)",
+                    c * 1e6 / st.records as f64,
+                    c / st.wall.as_secs_f64()
+                )
+            });
+            println!(
+                "phase 2 while admission ran (from a tenth committed to the last admitted, {:.1} s): \
+                 {:.0} records/s = {:.2} × raw strict verify{cpu}",
+                st.wall.as_secs_f64(),
+                st.rate(),
+                st.rate() / raw
+            );
+        }
         if let Some(c) = engine.store().state_cache_stats() {
             println!(
                 "state row cache after phase 2: {} hits, {} misses ({:.0}% hits), {} rows, {:.0} MiB",

@@ -188,6 +188,21 @@ impl Mempool {
         next
     }
 
+    /// Why a new transaction of `bytes` bytes cannot be taken now (too many transactions or
+    /// bytes waiting), or `None` if it can, as far as the whole pool goes ([`insert`]
+    /// also checks its signer's quota).
+    ///
+    /// [`insert`]: Mempool::insert
+    pub fn full_for(&self, bytes: usize) -> Option<String> {
+        if self.by_id.len() >= self.config.max_txs {
+            return Some(format!("{} transactions waiting", self.by_id.len()));
+        }
+        if self.bytes.saturating_add(bytes) > self.config.max_bytes {
+            return Some(format!("{} bytes waiting", self.bytes));
+        }
+        None
+    }
+
     /// Admits `tx`, whose signer's next sequence number by the latest state is `state_next`.
     pub fn insert(&mut self, tx: PoolTx, state_next: u64) -> Result<(), AdmitError> {
         if self.by_id.contains_key(&tx.id) {
@@ -219,14 +234,8 @@ impl Mempool {
                 )));
             }
         }
-        if self.by_id.len() >= self.config.max_txs {
-            return Err(AdmitError::Busy(format!(
-                "{} transactions waiting",
-                self.by_id.len()
-            )));
-        }
-        if self.bytes.saturating_add(tx.bytes.len()) > self.config.max_bytes {
-            return Err(AdmitError::Busy(format!("{} bytes waiting", self.bytes)));
+        if let Some(busy) = self.full_for(tx.bytes.len()) {
+            return Err(AdmitError::Busy(busy));
         }
         let q = self.signers.entry(signer).or_default();
         if q.txs.is_empty() {

@@ -168,3 +168,66 @@ fn a_long_stream_commits_in_order_and_replays() {
         engine.read().state_root()
     );
 }
+
+/// A full mempool answers "busy, retry" before it checks a transaction's signature (a client
+/// retrying must not cost a verification each time), and changes nothing; a transaction it
+/// already holds is still taken as the duplicate it is, and malformed bytes are still refused
+/// as malformed.
+#[test]
+fn a_full_mempool_answers_busy_before_checking_the_signature() {
+    use liangxin_contracts::Code;
+    use liangxin_rpc::RpcError;
+
+    let dev = Dev::new();
+    let store = Arc::new(dev.fresh_store());
+    let tip = load_tip(&*store).unwrap().unwrap();
+    // No producer runs: what is admitted stays waiting.
+    let engine = Engine::new(
+        Arc::clone(&store),
+        tip,
+        Some(dev.validator.clone()),
+        BlockConfig::default(),
+        MempoolConfig {
+            max_txs: 2,
+            ..MempoolConfig::default()
+        },
+    );
+    let (_, regs) = dev.registrations("full", 0, 3);
+    let first = engine.admit(regs[0].bytes.clone(), false).unwrap().0;
+    engine.admit(regs[1].bytes.clone(), false).unwrap();
+
+    // The third, valid, is refused as busy.
+    let third = engine.admit(regs[2].bytes.clone(), false).unwrap_err();
+    assert!(matches!(third, RpcError::Busy(_)), "{third:?}");
+    // So is one whose signature is broken: busy, not "bad signature", because its signature
+    // was not checked.
+    let mut forged = regs[2].bytes.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let e = engine.admit(forged.clone(), false).unwrap_err();
+    assert!(matches!(e, RpcError::Busy(_)), "{e:?}");
+    // Malformed bytes are still named as such.
+    let e = engine.admit(vec![0xff; 10], false).unwrap_err();
+    assert!(
+        matches!(&e, RpcError::Rejected { rejection, .. } if rejection.code == Code::Malformed.number()),
+        "{e:?}"
+    );
+    // A transaction already waiting is accepted again (nothing new is added).
+    assert_eq!(engine.admit(regs[0].bytes.clone(), false).unwrap().0, first);
+    assert_eq!(engine.waiting(), 2);
+    assert!(engine.pooled(&regs[2].id).is_none());
+
+    // With room again, the forged one gets its real answer.
+    let roomy = Engine::new(
+        Arc::clone(&store),
+        load_tip(&*store).unwrap().unwrap(),
+        Some(dev.validator.clone()),
+        BlockConfig::default(),
+        MempoolConfig::default(),
+    );
+    let e = roomy.admit(forged, false).unwrap_err();
+    assert!(
+        matches!(&e, RpcError::Rejected { rejection, .. } if rejection.code == Code::BadSignature.number()),
+        "{e:?}"
+    );
+}

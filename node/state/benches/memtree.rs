@@ -33,15 +33,12 @@ fn key(i: u64) -> Vec<u8> {
     format!("instrument/91350100MA{i:010}/9.1").into_bytes()
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
+/// The `n`th pseudo-random number of the run (the same every run).
+fn draw(n: u64) -> u64 {
+    let h = blake3::hash(&n.to_le_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.as_bytes()[..8]);
+    u64::from_le_bytes(b)
 }
 
 fn main() {
@@ -80,14 +77,18 @@ fn main() {
         }
     });
 
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut drawn = 0u64;
+    let mut rng = || {
+        drawn += 1;
+        draw(drawn)
+    };
     let mut next = n;
     let (mut applying, mut dropping) = (Duration::ZERO, Duration::ZERO);
     for b in 0..blocks {
         let mut writes = BTreeMap::new();
         while (writes.len() as u64) < per_block {
-            let i = if rng.next() % 10 < 6 {
-                rng.next() % next
+            let i = if rng() % 10 < 6 {
+                rng() % next
             } else {
                 next += 1;
                 next - 1

@@ -21,5 +21,5 @@ pub use crypto::{
 pub use encoding::{Canonical, MAX_MESSAGE_SIZE, MAX_TX_SIZE};
 pub use error::Error;
 pub use hash::{Domain, HASH_LEN, Hash};
-pub use tx::{ChainId, RecordKind, SignedTx, TxBody};
+pub use tx::{ChainId, DecodedTx, RecordKind, SignedTx, TxBody};
 pub use uscc::Uscc;

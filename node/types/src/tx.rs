@@ -189,17 +189,55 @@ pub struct VerifiedTx {
     pub id: Hash,
 }
 
-impl VerifiedTx {
-    /// Decodes (size limit, canonical form), checks the chain id and strictly verifies the
-    /// signature. The signed message is rebuilt from the received bytes, not re-encoded.
+/// A transaction decoded from canonical bytes, its chain id checked, its signature not yet:
+/// [`DecodedTx::verify`] turns it into a [`VerifiedTx`]. Lets a caller refuse cheaply (a full
+/// mempool, say) before paying for the signature check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedTx {
+    tx: SignedTx,
+    bytes: Vec<u8>,
+}
+
+impl DecodedTx {
+    /// Decodes (size limit, canonical form) and checks the chain id.
     pub fn decode(bytes: Vec<u8>, chain: &ChainId) -> Result<Self, Error> {
-        let tx = Self::decode_unverified(&bytes, chain)?;
+        let tx = VerifiedTx::decode_unverified(&bytes, chain)?;
+        Ok(DecodedTx { tx, bytes })
+    }
+
+    /// The decoded transaction.
+    pub fn tx(&self) -> &SignedTx {
+        &self.tx
+    }
+
+    /// Its canonical bytes, exactly as received.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Its id.
+    pub fn id(&self) -> Hash {
+        tx_id(&self.bytes)
+    }
+
+    /// Strictly verifies the signature. The signed message is rebuilt from the received
+    /// bytes, not re-encoded.
+    pub fn verify(self) -> Result<VerifiedTx, Error> {
+        let DecodedTx { tx, bytes } = self;
         let body_len = bytes.len() - crate::crypto::SIGNATURE_LEN;
         tx.body
             .signer
             .verify(SigningDomain::Tx, &bytes[..body_len], &tx.signature)?;
         let id = tx_id(&bytes);
         Ok(VerifiedTx { tx, bytes, id })
+    }
+}
+
+impl VerifiedTx {
+    /// Decodes (size limit, canonical form), checks the chain id and strictly verifies the
+    /// signature: [`DecodedTx::decode`], then [`DecodedTx::verify`].
+    pub fn decode(bytes: Vec<u8>, chain: &ChainId) -> Result<Self, Error> {
+        DecodedTx::decode(bytes, chain)?.verify()
     }
 
     /// Decodes and checks the chain id but leaves the signature to the caller (for batch
