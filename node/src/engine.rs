@@ -341,8 +341,8 @@ impl<S: Store + 'static> Engine<S> {
         // A full mempool says "busy" before the signature is checked: a client told to retry
         // sends the transaction again, and checking it every time spends the CPU the node
         // needs to empty the mempool (in the ledger benchmark, two clients retrying every
-        // 200 µs cost about 5% of the committed rate). One already waiting goes on: it is a
-        // duplicate.
+        // 200 µs cost about 5% of the sustained rate at 4×10⁵ records; none measurable at
+        // 10⁶). One already waiting goes on: it is a duplicate.
         if let Some(busy) = self.full_for(&decoded) {
             return Err(RpcError::Busy(busy));
         }
