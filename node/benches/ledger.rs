@@ -11,8 +11,8 @@
 //! table files uncompressed, to compare with the node's compressed ones;
 //! `LX_BENCH_BLOCK_CACHE_MB=N` sizes RocksDB's block cache (the node's `[storage]
 //! block_cache_mb`, default 512); `LX_BENCH_STATE_CACHE_MB=N` sizes the state row cache
-//! (`[storage] state_cache_mb`, default 128; 0 turns it off); `LX_BENCH_QUERIES=N` sets how many `lx_operator` calls are timed
-//! (default 20,000). `LX_BENCH_BLOCK_TXS` and `LX_BENCH_BLOCK_MS` set the block shape (default
+//! (`[storage] state_cache_mb`, default 128; 0 turns it off); `LX_BENCH_QUERIES=N` sets how
+//! many `lx_operator` calls are timed (default 20,000). `LX_BENCH_BLOCK_TXS` and `LX_BENCH_BLOCK_MS` set the block shape (default
 //! 10,000 transactions or 100 ms; the engine makes the next block as soon as the last one is
 //! handed to be committed, so under this load blocks hold 6,000–10,000), and
 //! `LX_BENCH_MEMPOOL_TXS` the mempool's size (default 200,000; the node's 100,000 and 30,000
@@ -24,9 +24,9 @@
 //! The **sustained** figure is the second, "while admission ran": from a tenth of the phase
 //! committed (the mempool full) until the last transaction is admitted, when checking new
 //! transactions and committing old ones share the cores as under a steady stream. At 10⁶
-//! records (2026-11-28, 4 runs, raw strict verify 43,300–44,100/s): whole phase 18,132–18,742
-//! records/s, sustained 16,857–17,273 records/s (0.39 × raw strict verify, 110–111 µs of CPU
-//! per record on 1.86–1.90 cores).
+//! records (2026-11-28, 5 runs, raw strict verify 43,300–44,100/s): whole phase 17,074–18,742
+//! records/s, sustained 16,199–17,273 records/s (0.37–0.39 × raw strict verify, 110–115 µs of
+//! CPU per record on 1.86–1.90 cores).
 //!
 //! Right after the writes, `lx_operator` meets a cold block cache and RocksDB still compacting
 //! on the same cores (at 10⁶ records: 3,200–4,500 calls/s, 436–600 µs of CPU a call, the

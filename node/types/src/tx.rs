@@ -205,11 +205,6 @@ impl DecodedTx {
         Ok(DecodedTx { tx, bytes })
     }
 
-    /// The decoded transaction.
-    pub fn tx(&self) -> &SignedTx {
-        &self.tx
-    }
-
     /// Its canonical bytes, exactly as received.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
