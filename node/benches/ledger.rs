@@ -60,7 +60,7 @@ use liangxin_types::{SigningKey, Uscc};
 
 /// The node binary's allocator (`src/main.rs`), so these figures are the binary's.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: liangxin_alloc::MiMalloc = liangxin_alloc::MiMalloc;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -239,6 +239,7 @@ fn start(
 }
 
 fn main() {
+    liangxin_alloc::configure();
     // `cargo bench` passes `--bench`; nothing else is parsed.
     let operators = env("LX_BENCH_OPERATORS", 50_000);
     let per_operator = env("LX_BENCH_RECORDS_PER_OPERATOR", 19);

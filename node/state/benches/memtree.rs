@@ -18,9 +18,9 @@ use liangxin_state::MemTree;
 use liangxin_state::hash::node_hash;
 use liangxin_types::Hash;
 
-/// The node binary's allocator, so these figures are the node's.
+/// The node binary's allocator and its settings, so these figures are the node's.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: liangxin_alloc::MiMalloc = liangxin_alloc::MiMalloc;
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -42,6 +42,7 @@ fn draw(n: u64) -> u64 {
 }
 
 fn main() {
+    liangxin_alloc::configure();
     let n = env("LX_MEMTREE_KEYS", 2_000_000);
     let per_block = env("LX_MEMTREE_WRITES", 40_000);
     let blocks = env("LX_MEMTREE_BLOCKS", 30);
