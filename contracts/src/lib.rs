@@ -32,7 +32,7 @@ pub use model::{Grade, InstrumentId, Time};
 pub use params::RuleParams;
 pub use records::{Record, Role};
 pub use rejection::{Code, Rejection};
-pub use state::{MemState, Overlay, State, StateError};
+pub use state::{MemState, Overlay, State, StateError, Writes};
 
 use records::Record as R;
 use store::{EntryMeta, Holder, tables};

@@ -205,12 +205,147 @@ impl State for MemState {
     }
 }
 
+/// Whether keys starting with tag byte `b` are kept in order by [`Writes`]: the tables the
+/// contracts scan ([`crate::store::Table::SCANNED`]).
+const fn scanned_tags() -> [bool; 256] {
+    let mut out = [false; 256];
+    let mut i = 0;
+    while i < crate::store::Table::SCANNED.len() {
+        out[crate::store::Table::SCANNED[i] as usize] = true;
+        i += 1;
+    }
+    out
+}
+
+const SCANNED_TAGS: [bool; 256] = scanned_tags();
+
+/// Buffered state writes (`None` = delete), each key once: what an [`Overlay`] holds and a block
+/// hands on when it is executed.
+///
+/// Point lookups go through a hash map (FxHash: the keys come from the contracts, not from an
+/// adversary choosing collisions); only the keys of the tables the contracts scan
+/// ([`crate::store::Table::SCANNED`]) are also kept in order. A block writes thousands of rows
+/// and every record reads and writes several of them: in an ordered map each of those was a
+/// dozen or more byte-string comparisons. A scan of a prefix outside the scanned tables is still
+/// complete and in order, by a pass over all the writes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Writes {
+    map: FxHashMap<Vec<u8>, Option<Vec<u8>>>,
+    ordered: BTreeSet<Vec<u8>>,
+}
+
+impl Writes {
+    /// No writes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn is_ordered(key: &[u8]) -> bool {
+        key.first().is_some_and(|b| SCANNED_TAGS[usize::from(*b)])
+    }
+
+    /// The write of `key`: `Some(Some(value))` sets it, `Some(None)` deletes it, `None` if
+    /// `key` is not written.
+    pub fn get(&self, key: &[u8]) -> Option<&Option<Vec<u8>>> {
+        self.map.get(key)
+    }
+
+    /// Sets (`Some`) or deletes (`None`) `key`, replacing an earlier write of it.
+    pub fn set(&mut self, key: &[u8], value: Option<Vec<u8>>) {
+        match self.map.get_mut(key) {
+            Some(v) => *v = value,
+            None => {
+                if Self::is_ordered(key) {
+                    self.ordered.insert(key.to_vec());
+                }
+                self.map.insert(key.to_vec(), value);
+            }
+        }
+    }
+
+    /// Number of keys written.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether nothing is written.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Every write, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Option<Vec<u8>>)> {
+        self.map.iter()
+    }
+
+    /// Every write whose key starts with `prefix`, in key order.
+    pub fn with_prefix(&self, prefix: &[u8]) -> Vec<(&Vec<u8>, &Option<Vec<u8>>)> {
+        if !prefix.is_empty() && Self::is_ordered(prefix) {
+            return self
+                .ordered
+                .range::<Vec<u8>, _>(range_of(prefix))
+                .filter_map(|k| self.map.get_key_value(k))
+                .collect();
+        }
+        let mut out: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self
+            .map
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
+    /// Whether some write's key starts with `prefix`.
+    pub fn touches(&self, prefix: &[u8]) -> bool {
+        if !prefix.is_empty() && Self::is_ordered(prefix) {
+            return self
+                .ordered
+                .range::<Vec<u8>, _>(range_of(prefix))
+                .next()
+                .is_some();
+        }
+        self.map.keys().any(|k| k.starts_with(prefix))
+    }
+}
+
+impl FromIterator<(Vec<u8>, Option<Vec<u8>>)> for Writes {
+    /// Later writes of a key replace earlier ones.
+    fn from_iter<I: IntoIterator<Item = (Vec<u8>, Option<Vec<u8>>)>>(iter: I) -> Self {
+        let mut w = Writes::new();
+        for (k, v) in iter {
+            w.set(&k, v);
+        }
+        w
+    }
+}
+
+impl IntoIterator for Writes {
+    type Item = (Vec<u8>, Option<Vec<u8>>);
+    type IntoIter = std::collections::hash_map::IntoIter<Vec<u8>, Option<Vec<u8>>>;
+
+    /// Every write, in no particular order.
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Writes {
+    type Item = (&'a Vec<u8>, &'a Option<Vec<u8>>);
+    type IntoIter = std::collections::hash_map::Iter<'a, Vec<u8>, Option<Vec<u8>>>;
+
+    /// Every write, in no particular order.
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.iter()
+    }
+}
+
 /// Buffered writes over another state. Reads see the buffer first. [`Overlay::commit`] applies
 /// the buffer; dropping the overlay discards it.
 #[derive(Debug)]
 pub struct Overlay<'a, S: State + ?Sized> {
     base: &'a mut S,
-    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    writes: Writes,
 }
 
 impl<'a, S: State + ?Sized> Overlay<'a, S> {
@@ -218,17 +353,17 @@ impl<'a, S: State + ?Sized> Overlay<'a, S> {
     pub fn new(base: &'a mut S) -> Self {
         Overlay {
             base,
-            writes: BTreeMap::new(),
+            writes: Writes::new(),
         }
     }
 
-    /// The buffered writes (`None` = delete), in key order.
-    pub fn writes(&self) -> &BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+    /// The buffered writes.
+    pub fn writes(&self) -> &Writes {
         &self.writes
     }
 
     /// Takes the buffered writes without applying them (a caller that persists them itself).
-    pub fn into_writes(self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+    pub fn into_writes(self) -> Writes {
         self.writes
     }
 
@@ -252,17 +387,17 @@ impl<S: State + ?Sized> State for Overlay<'_, S> {
         }
     }
     fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError> {
-        self.writes.insert(key.to_vec(), Some(value));
+        self.writes.set(key, Some(value));
         Ok(())
     }
     fn delete(&mut self, key: &[u8]) -> Result<(), StateError> {
-        self.writes.insert(key.to_vec(), None);
+        self.writes.set(key, None);
         Ok(())
     }
     fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError> {
         let mut merged: BTreeMap<Vec<u8>, Vec<u8>> =
             self.base.scan_prefix(prefix)?.into_iter().collect();
-        for (k, v) in self.writes.range(range_of(prefix)) {
+        for (k, v) in self.writes.with_prefix(prefix) {
             match v {
                 Some(v) => merged.insert(k.clone(), v.clone()),
                 None => merged.remove(k),
@@ -332,6 +467,54 @@ mod tests {
         }
         assert_eq!(full.digest(), partial.digest());
         assert_eq!(full.len(), partial.len());
+    }
+
+    proptest::proptest! {
+        /// `Writes` answers like an ordered map of the same writes: point reads, prefix lists
+        /// in key order and `touches`, for prefixes inside and outside the scanned tables.
+        #[test]
+        fn writes_behave_like_an_ordered_map(
+            ops in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![1u8, 3, 4, 8, 0x61, 0xff]),
+                    proptest::collection::vec(0u8..4, 0..4),
+                    proptest::option::of(proptest::collection::vec(0u8..=255, 0..3)),
+                ),
+                0..80,
+            ),
+            probes in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec![0u8, 1, 2, 3, 4, 8, 0x61, 0xff]),
+                    0..4,
+                ),
+                1..20,
+            ),
+        ) {
+            let mut writes = Writes::new();
+            let mut model: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
+            for (tag, rest, value) in ops {
+                let key = [&[tag][..], &rest].concat();
+                writes.set(&key, value.clone());
+                model.insert(key, value);
+            }
+            proptest::prop_assert_eq!(writes.len(), model.len());
+            for (k, v) in &model {
+                proptest::prop_assert_eq!(writes.get(k), Some(v));
+            }
+            for prefix in probes {
+                let expected: Vec<(&Vec<u8>, &Option<Vec<u8>>)> =
+                    model.iter().filter(|(k, _)| k.starts_with(&prefix)).collect();
+                proptest::prop_assert_eq!(&writes.with_prefix(&prefix), &expected);
+                proptest::prop_assert_eq!(writes.touches(&prefix), !expected.is_empty());
+                if !model.contains_key(&prefix) {
+                    proptest::prop_assert_eq!(writes.get(&prefix), None);
+                }
+            }
+            let mut all: Vec<_> = writes.clone().into_iter().collect();
+            all.sort();
+            let model_all: Vec<_> = model.into_iter().collect();
+            proptest::prop_assert_eq!(all, model_all);
+        }
     }
 
     #[test]

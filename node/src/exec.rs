@@ -9,9 +9,10 @@ use liangxin_contracts::genesis::Genesis;
 use liangxin_contracts::store::{self, EntryChain, decode, encode, keys};
 use liangxin_contracts::{
     BlockContext, Effects, ExecError, Overlay, Record, Rejection, State, StateError, Subject, Time,
+    Writes,
 };
 use liangxin_state::MemTree;
-use liangxin_storage::{BlockWrite, Region, Store, TableId};
+use liangxin_storage::{BlockWrite, Region, RowIter, StateRows, Store, TableId};
 use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
 use liangxin_types::encoding::{BoundedBytes, BoundedVec};
 use liangxin_types::log::{Blake3, LogHasher, MerkleLog};
@@ -88,7 +89,14 @@ impl<S: Store + ?Sized> State for ReadState<'_, S> {
 /// ([`Tip::state`]), so validators can vote on a chain before its blocks are final.
 #[derive(Debug, Default)]
 pub struct Pending {
-    state: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    state: Writes,
+}
+
+/// The block's [`BlockWrite`] shares these rows rather than a copy of them.
+impl StateRows for Pending {
+    fn rows(&self) -> RowIter<'_> {
+        Box::new(self.state.iter().map(|(k, v)| (k.as_slice(), v)))
+    }
 }
 
 /// A read-only [`State`] over the committed store with uncommitted blocks' writes on top
@@ -96,14 +104,6 @@ pub struct Pending {
 pub struct LayeredState<'a, S: Store + ?Sized> {
     base: ReadState<'a, S>,
     layers: &'a [Arc<Pending>],
-}
-
-/// Whether `writes` write (or delete) a state row whose key starts with `prefix`.
-fn touches(writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>, prefix: &[u8]) -> bool {
-    writes
-        .range(prefix.to_vec()..)
-        .next()
-        .is_some_and(|(k, _)| k.starts_with(prefix))
 }
 
 impl<'a, S: Store + ?Sized> LayeredState<'a, S> {
@@ -141,11 +141,7 @@ impl<S: Store + ?Sized> State for LayeredState<'_, S> {
         }
         let mut rows: BTreeMap<Vec<u8>, Vec<u8>> = base.into_iter().collect();
         for layer in self.layers {
-            for (k, v) in layer
-                .state
-                .range(prefix.to_vec()..)
-                .take_while(|(k, _)| k.starts_with(prefix))
-            {
+            for (k, v) in layer.state.with_prefix(prefix) {
                 match v {
                     Some(v) => rows.insert(k.clone(), v.clone()),
                     None => rows.remove(k),
@@ -160,7 +156,10 @@ impl<S: Store + ?Sized> State for LayeredState<'_, S> {
 /// the block wrote a regulator row and the set it gives differs from the row. True when the row
 /// changed: the block changes the validator set.
 fn update_validator_row<S: State + ?Sized>(state: &mut Overlay<'_, S>) -> Result<bool, NodeError> {
-    if !touches(state.writes(), &store::key(store::Table::Regulator, &[])) {
+    if !state
+        .writes()
+        .touches(&store::key(store::Table::Regulator, &[]))
+    {
         return Ok(false);
     }
     write_validator_row(state)
@@ -524,9 +523,8 @@ pub fn execute_block<S: Store + ?Sized>(
     let set_changed = update_validator_row(&mut state)?;
     let writes = state.into_writes();
     let tree = tip.state.apply(&writes)?;
-    let pending = Arc::new(Pending {
-        state: writes.clone(),
-    });
+    let pending = Arc::new(Pending { state: writes });
+    let writes = &pending.state;
     let state_root = tree.root();
     let set_proof = if set_changed {
         let key = keys::validators();
@@ -598,7 +596,9 @@ pub fn execute_block<S: Store + ?Sized>(
             }
         }
     }
-    write.tiles(log.take_dirty_tiles()).state_writes(writes);
+    write
+        .tiles(log.take_dirty_tiles())
+        .state_shared(Arc::clone(&pending) as Arc<dyn StateRows>);
     if let Some(p) = set_proof {
         write.validator_set_change(p);
     }

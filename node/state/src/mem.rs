@@ -8,7 +8,6 @@
 //! a plain key-value table rebuilds the tree from those rows at start
 //! ([`MemTree::from_rows`]) and stores no tree records at all.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use liangxin_types::Hash;
@@ -403,10 +402,14 @@ impl MemTree {
     }
 
     /// The next version: this one with `writes` applied (`None` deletes; deleting an absent key
-    /// changes nothing). This version is left as it was.
-    pub fn apply(&self, writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<Self, Error> {
+    /// changes nothing), in any order, each key at most once (a key given twice is an error,
+    /// [`Error::KeyHashCollision`]). This version is left as it was.
+    pub fn apply<'a, I>(&self, writes: I) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
+    {
         let mut sorted: Vec<Write> = writes
-            .iter()
+            .into_iter()
             .map(|(k, v)| Write {
                 kh: key_hash(k),
                 vh: v.as_deref().map(value_hash),
@@ -537,6 +540,7 @@ impl MemTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn writes(pairs: &[(&str, Option<&str>)]) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
         pairs
@@ -595,7 +599,7 @@ mod tests {
                 &rows
                     .iter()
                     .map(|(k, v)| (k.clone(), Some(v.clone())))
-                    .collect(),
+                    .collect::<BTreeMap<_, _>>(),
             )
             .unwrap();
         assert_eq!(rebuilt.root(), applied.root());

@@ -21,7 +21,7 @@ pub use rocks::{RocksOptions, RocksStore};
 pub use rowcache::RowCacheStats;
 pub use store::{IndexedLeaf, MAX_READ_ROWS, Row, Rows, Store, TypedRows};
 pub use tables::{Region, Table, TableId, TxLocation};
-pub use write::BlockWrite;
+pub use write::{BlockWrite, RowIter, StateRows};
 
 /// The protocol types this crate builds on.
 pub use liangxin_types as types;

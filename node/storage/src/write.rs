@@ -35,6 +35,17 @@ enum Kind {
     },
 }
 
+/// State rows a block writes that someone else holds too, handed to a [`BlockWrite`] without a
+/// copy ([`BlockWrite::state_shared`]): a node keeps each executed block's writes to serve the
+/// reads of the blocks built on it until it is committed.
+pub trait StateRows: Send + Sync + std::fmt::Debug {
+    /// Every row once: its key and its value, `None` for a deletion.
+    fn rows(&self) -> RowIter<'_>;
+}
+
+/// The rows of a [`StateRows`]: key, and value or `None` for a deletion.
+pub type RowIter<'a> = Box<dyn Iterator<Item = (&'a [u8], &'a Option<Vec<u8>>)> + 'a>;
+
 /// Everything one block changes: header, body, checkpoint note, the new log entries, the log tiles
 /// they touched, state writes, index rows and the meta rows (latest height, log size).
 ///
@@ -64,6 +75,7 @@ pub struct BlockWrite {
     entries: Vec<NewEntry>,
     tiles: Vec<(TileId, Arc<Tile<Blake3>>)>,
     state: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    shared_state: Vec<Arc<dyn StateRows>>,
     by_operator: Vec<(Uscc, u64)>,
     by_instrument: Vec<(Vec<u8>, u64)>,
     by_certificate: Vec<(Hash, u64)>,
@@ -80,6 +92,7 @@ impl BlockWrite {
             entries: Vec::new(),
             tiles: Vec::new(),
             state: Vec::new(),
+            shared_state: Vec::new(),
             by_operator: Vec::new(),
             by_instrument: Vec::new(),
             by_certificate: Vec::new(),
@@ -158,9 +171,14 @@ impl BlockWrite {
         self
     }
 
-    /// The state rows this write sets (`Some`) or deletes (`None`), in order.
+    /// The state rows this write sets (`Some`) or deletes (`None`), in order: those added by
+    /// [`state_put`](Self::state_put), [`state_delete`](Self::state_delete) and
+    /// [`state_writes`](Self::state_writes), then those of [`state_shared`](Self::state_shared).
     pub(crate) fn state_rows(&self) -> impl Iterator<Item = (&[u8], &Option<Vec<u8>>)> {
-        self.state.iter().map(|(k, v)| (k.as_slice(), v))
+        self.state
+            .iter()
+            .map(|(k, v)| (k.as_slice(), v))
+            .chain(self.shared_state.iter().flat_map(|s| s.rows()))
     }
 
     /// Sets a state key.
@@ -172,6 +190,13 @@ impl BlockWrite {
     /// Deletes a state key.
     pub fn state_delete(&mut self, key: Vec<u8>) -> &mut Self {
         self.state.push((key, None));
+        self
+    }
+
+    /// Adds state rows held elsewhere too, without copying them; they count as written after
+    /// every row added by the other state methods (a later write of a key wins).
+    pub fn state_shared(&mut self, rows: Arc<dyn StateRows>) -> &mut Self {
+        self.shared_state.push(rows);
         self
     }
 
@@ -332,8 +357,12 @@ impl BlockWrite {
         for (id, tile) in &self.tiles {
             ops.raw(Tiles::ID, id.encode()?, Some(tile.to_bytes()));
         }
-        for (key, value) in &self.state {
-            ops.raw(State::ID, key.clone(), value.clone());
+        // In key order: RocksDB inserts a batch's rows into its memtable one by one, and
+        // neighbouring keys find their place along the same path of the skip list.
+        let mut rows: Vec<(&[u8], &Option<Vec<u8>>)> = self.state_rows().collect();
+        rows.sort_by(|a, b| a.0.cmp(b.0));
+        for (key, value) in rows {
+            ops.raw(State::ID, key.to_vec(), value.clone());
         }
         for (uscc, leaf_index) in &self.by_operator {
             check_leaf(*leaf_index, "operator")?;
