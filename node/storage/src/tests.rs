@@ -353,6 +353,62 @@ fn round_trip<S: Store>(store: &S) {
     check_consistent(store);
 }
 
+/// Rows held elsewhere, as the node's pending layer holds a block's writes.
+#[derive(Debug)]
+struct Shared(Vec<(Vec<u8>, Option<Vec<u8>>)>);
+
+impl crate::StateRows for Shared {
+    fn rows(&self) -> crate::RowIter<'_> {
+        Box::new(self.0.iter().map(|(k, v)| (k.as_slice(), v)))
+    }
+}
+
+fn shared_state_rows<S: Store>(store: &S) {
+    let mut g = BlockWrite::genesis(chain(), Domain::Header.hash(b"genesis"));
+    g.state_put(b"k/kept".to_vec(), b"0".to_vec())
+        .state_put(b"k/gone".to_vec(), b"0".to_vec());
+    store.commit(&g).unwrap();
+    // Read once, so that the row cache (RocksStore) holds the rows the block then changes.
+    assert_eq!(store.state_get(b"k/gone").unwrap(), Some(b"0".to_vec()));
+    let mut c = Chain::new();
+    let mut w = c.next_block(1);
+    let shared: Arc<dyn crate::StateRows> = Arc::new(Shared(vec![
+        (b"k/z".to_vec(), Some(b"shared".to_vec())),
+        (b"k/gone".to_vec(), None),
+        (b"k/a".to_vec(), Some(b"shared".to_vec())),
+    ]));
+    // Shared rows count as written after the others: the shared `k/a` wins.
+    w.state_put(b"k/a".to_vec(), b"own".to_vec())
+        .state_shared(Arc::clone(&shared));
+    store.commit(&w).unwrap();
+    assert_eq!(store.state_get(b"k/a").unwrap(), Some(b"shared".to_vec()));
+    assert_eq!(store.state_get(b"k/z").unwrap(), Some(b"shared".to_vec()));
+    assert_eq!(store.state_get(b"k/gone").unwrap(), None);
+    assert_eq!(store.state_get(b"k/kept").unwrap(), Some(b"0".to_vec()));
+    let keys: Vec<Vec<u8>> = store
+        .state_scan_prefix(b"k/")
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, [&b"k/a"[..], b"k/kept", b"k/z"]);
+    // The write only borrowed the rows.
+    assert_eq!(Arc::strong_count(&shared), 2);
+    drop(w);
+    assert_eq!(Arc::strong_count(&shared), 1);
+}
+
+#[test]
+fn shared_state_rows_mem() {
+    shared_state_rows(&MemStore::new());
+}
+
+#[test]
+fn shared_state_rows_rocks() {
+    let (_dir, store) = rocks();
+    shared_state_rows(&store);
+}
+
 #[test]
 fn round_trip_mem() {
     round_trip(&MemStore::new());
