@@ -26,7 +26,12 @@
 //! transactions and committing old ones share the cores as under a steady stream. At 10⁶
 //! records (2026-11-28, 5 runs, raw strict verify 43,300–44,100/s): whole phase 17,074–18,742
 //! records/s, sustained 16,199–17,273 records/s (0.37–0.39 × raw strict verify, 110–115 µs of
-//! CPU per record on 1.86–1.90 cores).
+//! CPU per record on 1.86–1.90 cores). Later that day, with mimalloc's purge delay at 10 s
+//! (`node/alloc`) and absent rows no longer cached (two runs), then also `contracts::Writes`
+//! (three runs): sustained 16,007–17,878 records/s (107–120 µs) and whole phase
+//! 17,279–19,100/s, against 14,901–16,375/s sustained (114–124 µs) for the previous build
+//! (5547c25) in three runs alternating with them (raw strict verify 35,300–43,500/s: the
+//! machine was slower and noisier than earlier).
 //!
 //! Right after the writes, `lx_operator` meets a cold block cache and RocksDB still compacting
 //! on the same cores (at 10⁶ records: 3,200–4,500 calls/s, 436–600 µs of CPU a call, the
