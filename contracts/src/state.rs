@@ -205,7 +205,7 @@ impl State for MemState {
     }
 }
 
-/// Whether keys starting with tag byte `b` are kept in order by [`Writes`]: the tables the
+/// For each tag byte, whether [`Writes`] keeps keys starting with it in order: the tables the
 /// contracts scan ([`crate::store::Table::SCANNED`]).
 const fn scanned_tags() -> [bool; 256] {
     let mut out = [false; 256];
