@@ -38,7 +38,9 @@
 //! compaction's CPU included). A serving node's figure comes from a kept, compacted ledger and
 //! a warm cache: `LX_BENCH_KEEP=1` once, then `LX_BENCH_LEDGER=<the printed path>` with the
 //! same `LX_BENCH_OPERATORS` and `LX_BENCH_QUERIES=200000` (10,580–10,688 calls/s, 185 µs,
-//! 2026-11-28).
+//! 2026-11-28). That evening, with the machine slower (raw strict verify 38,700–43,400/s), the
+//! same measurement gave 7,809–9,311 calls/s (203–247 µs) and 8,298–8,670 for the earlier
+//! build in alternating runs on one kept ledger: the 10,000/s target is met only on a good day.
 //!
 //! The engine is driven in-process (the RPC server's handlers call the same `Engine::admit`);
 //! JSON-RPC's own cost is not in these figures.
