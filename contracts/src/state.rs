@@ -53,8 +53,84 @@ impl<S: State + ?Sized> State for &mut S {
     }
 }
 
-/// An in-memory [`State`] for tests, tools and benchmarks: values in a hash map (FxHash: the
-/// keys come from the contracts, not from an adversary choosing hash collisions) for point reads
+/// A hash map of byte-string keys (FxHash: the keys come from the contracts, not from an
+/// adversary choosing hash collisions) that also keeps in order the keys whose first byte (the
+/// table tag) is marked in `tags`: point reads and writes by hash, and prefix lists in key order,
+/// from the ordered keys when the prefix's table is marked, else from a sorted pass over all of
+/// them, so they are always complete, only slower. [`MemState`] and [`Writes`] are built on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Keyed<V> {
+    map: FxHashMap<Vec<u8>, V>,
+    order: BTreeSet<Vec<u8>>,
+    tags: [bool; 256],
+}
+
+impl<V> Keyed<V> {
+    fn with_tags(tags: [bool; 256]) -> Self {
+        Keyed {
+            map: FxHashMap::default(),
+            order: BTreeSet::new(),
+            tags,
+        }
+    }
+
+    fn get(&self, key: &[u8]) -> Option<&V> {
+        self.map.get(key)
+    }
+
+    /// Sets `key` to `value`, replacing an earlier value.
+    fn set(&mut self, key: &[u8], value: V) {
+        match self.map.get_mut(key) {
+            Some(v) => *v = value,
+            None => {
+                if key.first().is_none_or(|b| self.tags[usize::from(*b)]) {
+                    self.order.insert(key.to_vec());
+                }
+                self.map.insert(key.to_vec(), value);
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &[u8]) {
+        if self.map.remove(key).is_some() {
+            self.order.remove(key);
+        }
+    }
+
+    /// Every entry whose key starts with `prefix`, in key order.
+    fn with_prefix(&self, prefix: &[u8]) -> Vec<(&Vec<u8>, &V)> {
+        if prefix.first().is_some_and(|b| self.tags[usize::from(*b)]) {
+            return self
+                .order
+                .range::<Vec<u8>, _>(range_of(prefix))
+                .filter_map(|k| self.map.get_key_value(k))
+                .collect();
+        }
+        let mut out: Vec<(&Vec<u8>, &V)> = self
+            .map
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+}
+
+/// Every tag byte marked.
+const ALL_TAGS: [bool; 256] = [true; 256];
+
+/// The tags of the tables the contracts scan ([`crate::store::Table::SCANNED`]).
+const SCANNED_TAGS: [bool; 256] = {
+    let mut out = [false; 256];
+    let mut i = 0;
+    while i < crate::store::Table::SCANNED.len() {
+        out[crate::store::Table::SCANNED[i] as usize] = true;
+        i += 1;
+    }
+    out
+};
+
+/// An in-memory [`State`] for tests, tools and benchmarks: values in a hash map for point reads
 /// and writes, and an ordered set of the keys for prefix scans.
 ///
 /// The ordered set can be limited to keys whose first byte (the table tag) is in a given set
@@ -63,17 +139,13 @@ impl<S: State + ?Sized> State for &mut S {
 /// back to a full pass over the map, so results are always complete and in order, only slower.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemState {
-    values: FxHashMap<Vec<u8>, Vec<u8>>,
-    order: BTreeSet<Vec<u8>>,
-    ordered: [bool; 256],
+    rows: Keyed<Vec<u8>>,
 }
 
 impl Default for MemState {
     fn default() -> Self {
         MemState {
-            values: FxHashMap::default(),
-            order: BTreeSet::new(),
-            ordered: [true; 256],
+            rows: Keyed::with_tags(ALL_TAGS),
         }
     }
 }
@@ -91,39 +163,30 @@ impl MemState {
             ordered[usize::from(*t)] = true;
         }
         MemState {
-            ordered,
-            ..Self::default()
+            rows: Keyed::with_tags(ordered),
         }
     }
 
     /// An empty state indexed for the contracts' prefix scans ([`crate::store::Table::SCANNED`]).
     pub fn for_contracts() -> Self {
-        let tags: Vec<u8> = crate::store::Table::SCANNED
-            .iter()
-            .map(|t| *t as u8)
-            .collect();
-        Self::indexing(&tags)
-    }
-
-    fn is_ordered(&self, key: &[u8]) -> bool {
-        key.first().is_none_or(|b| self.ordered[usize::from(*b)])
+        MemState {
+            rows: Keyed::with_tags(SCANNED_TAGS),
+        }
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.rows.map.len()
     }
 
     /// Whether the state is empty.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.rows.map.is_empty()
     }
 
     /// Every entry, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Vec<u8>)> {
-        let mut all: Vec<(&Vec<u8>, &Vec<u8>)> = self.values.iter().collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        all.into_iter()
+        self.rows.with_prefix(&[]).into_iter()
     }
 
     /// A digest of the whole state (blake3 over length-prefixed keys and values in order): two
@@ -164,74 +227,45 @@ fn range_of(prefix: &[u8]) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
 
 impl State for MemState {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        Ok(self.values.get(key).cloned())
+        Ok(self.rows.get(key).cloned())
     }
     fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), StateError> {
-        match self.values.get_mut(key) {
-            Some(v) => *v = value,
-            None => {
-                self.values.insert(key.to_vec(), value);
-                if self.is_ordered(key) {
-                    self.order.insert(key.to_vec());
-                }
-            }
-        }
+        self.rows.set(key, value);
         Ok(())
     }
     fn delete(&mut self, key: &[u8]) -> Result<(), StateError> {
-        if self.values.remove(key).is_some() {
-            self.order.remove(key);
-        }
+        self.rows.remove(key);
         Ok(())
     }
     fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StateError> {
-        let complete_index = self.ordered.iter().all(|o| *o);
-        if prefix.is_empty() || (!complete_index && !self.is_ordered(prefix)) {
-            // not indexed (or everything asked for): a full pass, sorted
-            let mut out: Entries = self
-                .values
-                .iter()
-                .filter(|(k, _)| k.starts_with(prefix))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            return Ok(out);
-        }
         Ok(self
-            .order
-            .range(range_of(prefix))
-            .filter_map(|k| self.values.get(k).map(|v| (k.clone(), v.clone())))
+            .rows
+            .with_prefix(prefix)
+            .into_iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect())
     }
 }
 
-/// For each tag byte, whether [`Writes`] keeps keys starting with it in order: the tables the
-/// contracts scan ([`crate::store::Table::SCANNED`]).
-const fn scanned_tags() -> [bool; 256] {
-    let mut out = [false; 256];
-    let mut i = 0;
-    while i < crate::store::Table::SCANNED.len() {
-        out[crate::store::Table::SCANNED[i] as usize] = true;
-        i += 1;
-    }
-    out
-}
-
-const SCANNED_TAGS: [bool; 256] = scanned_tags();
-
 /// Buffered state writes (`None` = delete), each key once: what an [`Overlay`] holds and a block
 /// hands on when it is executed.
 ///
-/// Point lookups go through a hash map (FxHash: the keys come from the contracts, not from an
-/// adversary choosing collisions); only the keys of the tables the contracts scan
+/// Point lookups go through a hash map; only the keys of the tables the contracts scan
 /// ([`crate::store::Table::SCANNED`]) are also kept in order. A block writes thousands of rows
 /// and every record reads and writes several of them: in an ordered map each of those was a
 /// dozen or more byte-string comparisons. A scan of a prefix outside the scanned tables is still
 /// complete and in order, by a pass over all the writes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Writes {
-    map: FxHashMap<Vec<u8>, Option<Vec<u8>>>,
-    ordered: BTreeSet<Vec<u8>>,
+    rows: Keyed<Option<Vec<u8>>>,
+}
+
+impl Default for Writes {
+    fn default() -> Self {
+        Writes {
+            rows: Keyed::with_tags(SCANNED_TAGS),
+        }
+    }
 }
 
 impl Writes {
@@ -240,72 +274,40 @@ impl Writes {
         Self::default()
     }
 
-    fn is_ordered(key: &[u8]) -> bool {
-        key.first().is_some_and(|b| SCANNED_TAGS[usize::from(*b)])
-    }
-
     /// The write of `key`: `Some(Some(value))` sets it, `Some(None)` deletes it, `None` if
     /// `key` is not written.
     pub fn get(&self, key: &[u8]) -> Option<&Option<Vec<u8>>> {
-        self.map.get(key)
+        self.rows.get(key)
     }
 
     /// Sets (`Some`) or deletes (`None`) `key`, replacing an earlier write of it.
     pub fn set(&mut self, key: &[u8], value: Option<Vec<u8>>) {
-        match self.map.get_mut(key) {
-            Some(v) => *v = value,
-            None => {
-                if Self::is_ordered(key) {
-                    self.ordered.insert(key.to_vec());
-                }
-                self.map.insert(key.to_vec(), value);
-            }
-        }
+        self.rows.set(key, value);
     }
 
     /// Number of keys written.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.rows.map.len()
     }
 
     /// Whether nothing is written.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.rows.map.is_empty()
     }
 
     /// Every write, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Option<Vec<u8>>)> {
-        self.map.iter()
+        self.rows.map.iter()
     }
 
     /// Every write whose key starts with `prefix`, in key order.
     pub fn with_prefix(&self, prefix: &[u8]) -> Vec<(&Vec<u8>, &Option<Vec<u8>>)> {
-        if !prefix.is_empty() && Self::is_ordered(prefix) {
-            return self
-                .ordered
-                .range::<Vec<u8>, _>(range_of(prefix))
-                .filter_map(|k| self.map.get_key_value(k))
-                .collect();
-        }
-        let mut out: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self
-            .map
-            .iter()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .collect();
-        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        out
+        self.rows.with_prefix(prefix)
     }
 
     /// Whether some write's key starts with `prefix`.
     pub fn touches(&self, prefix: &[u8]) -> bool {
-        if !prefix.is_empty() && Self::is_ordered(prefix) {
-            return self
-                .ordered
-                .range::<Vec<u8>, _>(range_of(prefix))
-                .next()
-                .is_some();
-        }
-        self.map.keys().any(|k| k.starts_with(prefix))
+        !self.rows.with_prefix(prefix).is_empty()
     }
 }
 
@@ -326,7 +328,7 @@ impl IntoIterator for Writes {
 
     /// Every write, in no particular order.
     fn into_iter(self) -> Self::IntoIter {
-        self.map.into_iter()
+        self.rows.map.into_iter()
     }
 }
 
@@ -336,7 +338,7 @@ impl<'a> IntoIterator for &'a Writes {
 
     /// Every write, in no particular order.
     fn into_iter(self) -> Self::IntoIter {
-        self.map.iter()
+        self.rows.map.iter()
     }
 }
 
