@@ -28,6 +28,9 @@ pub enum Error {
     /// A signature whose encoding is not canonical.
     #[error("invalid signature encoding: {0}")]
     BadSignatureEncoding(&'static str),
+    /// A VRF proof that is malformed or does not verify.
+    #[error("invalid VRF proof: {0}")]
+    BadVrfProof(&'static str),
     /// A signature that does not verify.
     #[error("signature does not verify")]
     BadSignature,

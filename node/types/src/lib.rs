@@ -13,6 +13,7 @@ pub mod hash;
 pub mod log;
 pub mod tx;
 pub mod uscc;
+pub mod vrf;
 
 pub use block::{Block, BlockBody, BlockHeader};
 pub use crypto::{
@@ -23,3 +24,4 @@ pub use error::Error;
 pub use hash::{Domain, HASH_LEN, Hash};
 pub use tx::{ChainId, DecodedTx, RecordKind, SignedTx, TxBody};
 pub use uscc::Uscc;
+pub use vrf::VrfProof;
