@@ -62,13 +62,12 @@
 //!   exists only after the request's block is final (its finality certificate). Including or
 //!   leaving out a pending request is therefore a blind choice.
 //! - **The proposer of the next block** knows that block's seed when it proposes, but by then
-//!   the request and the candidates snapshot are final and cannot be changed or dropped. What
-//!   it could still do depends on how the node derives the seed: if the seed were a value it
-//!   can vary (a timestamp, a choice of which signatures to include), it could grind it; so the
-//!   node must derive the seed from a value fixed by the previous block's finality alone
-//!   (issue 5 chooses the construction). Withholding its proposal only hands the same seed to
-//!   the next leader when the seed depends on the previous block only, and every missed view is
-//!   public.
+//!   the request and the candidates snapshot are final and cannot be changed or dropped. It
+//!   cannot choose the seed: the node derives it from the proposer's VRF output over the height
+//!   and the parent hash (`docs/protocol.md` §4a), unique for its key and checked by every
+//!   validator. It can only withhold its proposal, which hands the height to the next leader
+//!   with a different seed: one re-roll per dishonest leader in a row, each a public failed
+//!   view.
 //! - **The requesting regulator** chooses the jurisdiction, the sectors, the pool, the
 //!   exclusions and when to submit. It could split a campaign into several requests or time one
 //!   after a grade change; but it cannot know the seed when it signs, every request and its

@@ -21,7 +21,7 @@ use liangxin_types::{Canonical, Hash, PublicKey, SignedTx, Uscc};
 use tokio::sync::broadcast;
 
 use crate::engine::Engine;
-use crate::exec::{ReadState, Tip, ValidatorSetProof, block_seed};
+use crate::exec::{ReadState, Tip, ValidatorSetProof};
 
 /// The node's RPC backend.
 pub struct NodeBackend<S: Store> {
@@ -683,12 +683,12 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
         let result = tables::draw(&state, &id)
             .map_err(internal)?
             .ok_or_else(|| RpcError::not_found(format!("draw {id} has no result")))?;
-        let prev = self
+        let header = self
             .store()
-            .checkpoint(Some(result.height.saturating_sub(1)))
+            .header(result.height)
             .map_err(internal)?
-            .ok_or_else(|| RpcError::Internal("the resolving block's parent is missing".into()))?;
-        let block_seed = block_seed(&SignedCheckpoint::parse_note(&prev).map_err(internal)?);
+            .ok_or_else(|| RpcError::Internal("the resolving block is missing".into()))?;
+        let block_seed = header.seed().map_err(internal)?;
         let state_proof = self.prove_rows(&tip, &[("draw", keys::draw(&id))])?;
         Ok(DrawInfo {
             id,
@@ -700,6 +700,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             resolution: Some(DrawResolution {
                 height: result.height,
                 block_seed,
+                header,
                 seed: result.seed,
                 targets: result.targets,
             }),

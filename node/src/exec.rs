@@ -1,6 +1,6 @@
 //! Block execution: from the chain's tip and a list of admitted transactions to a
 //! [`BlockWrite`] with its header and signed checkpoint. Deterministic: the block time and the
-//! transactions are inputs, the seed comes from the previous checkpoint, nothing reads a clock.
+//! transactions are inputs, the seed is the proposer's VRF output, nothing reads a clock.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,12 +13,14 @@ use liangxin_contracts::{
 };
 use liangxin_state::MemTree;
 use liangxin_storage::{BlockWrite, Region, RowIter, StateRows, Store, TableId};
+use liangxin_types::block::prove_seed;
 use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
 use liangxin_types::encoding::{BoundedBytes, BoundedVec};
 use liangxin_types::log::{Blake3, LogHasher, MerkleLog};
 use liangxin_types::tx::ChainId;
 use liangxin_types::tx::VerifiedTx;
-use liangxin_types::{BlockBody, BlockHeader, Domain, Hash, KeyBytes, PublicKey, SigningKey, Uscc};
+use liangxin_types::vrf::VrfProof;
+use liangxin_types::{BlockBody, BlockHeader, Hash, KeyBytes, PublicKey, SigningKey, Uscc};
 
 use crate::error::NodeError;
 use crate::mempool::PoolTx;
@@ -229,20 +231,6 @@ fn extend_entry_chains(state: &mut impl State, outcomes: &[TxOutcome]) -> Result
     Ok(())
 }
 
-/// The seed of the block after the one whose checkpoint is `prev`: `Domain::Seed` hash of
-/// `"block-seed" ‖ sig_1 ‖ … ‖ sig_n`, the checkpoint's Ed25519 signatures in note order.
-/// Nobody knows the seed before the previous block's checkpoint is signed, and a signer using
-/// RFC 8032's deterministic nonces cannot steer it; a signer that grinds nonces can (Ed25519
-/// signatures are not unique), which `docs/protocol.md` §4a records as a limit to lift with a
-/// VRF in the multi-validator engine.
-pub fn block_seed(prev: &SignedCheckpoint) -> Hash {
-    let mut parts: Vec<&[u8]> = vec![b"block-seed"];
-    for s in prev.signatures() {
-        parts.push(&s.signature);
-    }
-    Domain::Seed.hash_parts(&parts)
-}
-
 /// What happened to one transaction of a block.
 #[derive(Clone, Debug)]
 pub struct TxOutcome {
@@ -336,8 +324,25 @@ pub struct BlockParams {
     pub view: u64,
     /// The proposer's key.
     pub proposer: KeyBytes,
-    /// The block seed (`docs/protocol.md` §4a).
+    /// The proposer's VRF proof of the block seed (`docs/protocol.md` §4a).
+    pub seed_proof: VrfProof,
+    /// The block seed the proof gives.
     pub seed: Hash,
+}
+
+impl BlockParams {
+    /// The parameters of block `height` on `parent` proposed by `key` in `view` at `time`: the
+    /// key proves the block seed.
+    pub fn propose(key: &SigningKey, height: u64, parent: &Hash, view: u64, time: u64) -> Self {
+        let (seed_proof, seed) = prove_seed(key, height, parent);
+        BlockParams {
+            time,
+            view,
+            proposer: key.public_key().into(),
+            seed_proof,
+            seed,
+        }
+    }
 }
 
 /// Executes `txs` in order on top of `tip` as block `tip.height + 1` at `time` (raised to the
@@ -353,12 +358,13 @@ pub fn build_block<S: Store + ?Sized>(
     time: u64,
     validator: &Validator,
 ) -> Result<BuiltBlock, NodeError> {
-    let params = BlockParams {
+    let params = BlockParams::propose(
+        &validator.key,
+        tip.height + 1,
+        &tip.parent,
+        tip.height + 1,
         time,
-        view: tip.height + 1,
-        proposer: validator.key.public_key().into(),
-        seed: block_seed(&tip.checkpoint),
-    };
+    );
     let mut built = execute_block(store, layers, tip, txs, params)?;
     let signed = SignedCheckpoint::sign(
         built.tip.checkpoint.checkpoint().clone(),
@@ -376,7 +382,8 @@ pub fn build_block<S: Store + ?Sized>(
 pub struct InvalidBlock(pub String);
 
 /// Re-executes a received `block` on top of `tip` (with `layers` as in [`build_block`]) and
-/// checks that it is exactly what its header says: it extends `tip`, every transaction decodes
+/// checks that it is exactly what its header says: it extends `tip`, its seed proof is its
+/// proposer's VRF proof (`docs/protocol.md` §4a), every transaction decodes
 /// with a valid signature for this chain and is accepted by the contracts, and the log and state
 /// after it match the header. Returns the executed block (its checkpoint unsigned), ready to
 /// commit once final. `Ok(Err(_))` is an invalid block; `Err(_)` a failure of this node.
@@ -385,9 +392,8 @@ pub fn verify_block<S: Store + ?Sized>(
     layers: &[Arc<Pending>],
     tip: &Tip,
     block: &liangxin_types::Block,
-    seed: Hash,
 ) -> Result<Result<BuiltBlock, InvalidBlock>, NodeError> {
-    verify_block_with(store, layers, tip, block, seed, &|_| None)
+    verify_block_with(store, layers, tip, block, &|_| None)
 }
 
 /// [`verify_block`], taking transactions this node already verified (its mempool's, found
@@ -397,7 +403,6 @@ pub fn verify_block_with<S: Store + ?Sized>(
     layers: &[Arc<Pending>],
     tip: &Tip,
     block: &liangxin_types::Block,
-    seed: Hash,
     known: &dyn Fn(&Hash) -> Option<Arc<PoolTx>>,
 ) -> Result<Result<BuiltBlock, InvalidBlock>, NodeError> {
     let h = &block.header;
@@ -440,10 +445,15 @@ pub fn verify_block_with<S: Store + ?Sized>(
             record,
         }));
     }
+    let seed = match h.seed() {
+        Ok(seed) => seed,
+        Err(e) => return bad(format!("its seed proof is not its proposer's: {e}")),
+    };
     let params = BlockParams {
         time: h.time,
         view: h.view,
         proposer: h.proposer,
+        seed_proof: h.seed_proof,
         seed,
     };
     let built = execute_block(store, layers, tip, &txs, params)?;
@@ -556,6 +566,7 @@ pub fn execute_block<S: Store + ?Sized>(
         parent: tip.parent,
         time,
         proposer: params.proposer,
+        seed_proof: params.seed_proof,
         tx_count: leaves.len() as u32,
         body_hash: body.hash()?,
         log_size: log.size(),

@@ -20,7 +20,7 @@ use std::time::Instant;
 use liangxin_consensus::{Anchor, Config, Consensus, Ed25519Scheme, Input, Message, Output, Vote};
 use liangxin_storage::Store;
 use liangxin_types::checkpoint::SignedCheckpoint;
-use liangxin_types::{Block, BlockHeader, Domain, Hash, KeyBytes};
+use liangxin_types::{Block, BlockHeader, Hash, KeyBytes};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
@@ -148,13 +148,6 @@ pub struct Host<S: Store> {
 /// The share of the leader timeout a proposal's execution may take (each validator executes
 /// it once more to verify it, and all of them may share a machine's cores).
 const EXECUTION_SHARE: f64 = 0.2;
-
-/// The seed of a block built on `parent` under consensus. Interim and **predictable** (the
-/// parent's hash): the unbiasable seed needs a VRF (`docs/protocol.md` §4a). Draws executed
-/// under consensus are therefore not yet impartial.
-pub fn consensus_seed(parent: &Hash) -> Hash {
-    Domain::Seed.hash_parts(&[b"block-seed-parent", parent.as_bytes()])
-}
 
 impl<S: Store + 'static> Host<S> {
     /// A host over `engine` (whose tip is the last final block), with the consensus `config`,
@@ -467,12 +460,18 @@ impl<S: Store + 'static> Host<S> {
             );
             return Ok(None);
         }
-        let params = BlockParams {
-            time: (self.genesis_time_ms + now) / 1000,
+        if me != self.attester.key.public_key() {
+            return Err(NodeError::Config(
+                "this validator's signing key is not its consensus identity".into(),
+            ));
+        }
+        let params = BlockParams::propose(
+            &self.attester.key,
+            tip.height + 1,
+            &tip.parent,
             view,
-            proposer: me,
-            seed: consensus_seed(&parent),
-        };
+            (self.genesis_time_ms + now) / 1000,
+        );
         let started = Instant::now();
         let built = execute_block(self.engine.store(), layers, &tip, txs, params)?;
         let took = started.elapsed();
@@ -515,10 +514,9 @@ impl<S: Store + 'static> Host<S> {
             // The set that certifies this block is not known until its parent is final.
             return Ok(false);
         }
-        let seed = consensus_seed(&header.parent);
         let engine = Arc::clone(&self.engine);
         let started = Instant::now();
-        let verdict = verify_block_with(self.engine.store(), &layers, &tip, &block, seed, &|id| {
+        let verdict = verify_block_with(self.engine.store(), &layers, &tip, &block, &|id| {
             engine.pooled(id)
         })?;
         let took = started.elapsed();

@@ -45,7 +45,7 @@ use crate::engine::{Engine, Hooks, Origin};
 use crate::error::NodeError;
 use crate::exec::{ReadState, Validator, verify_block};
 use crate::gossip::{Batcher, REGOSSIP_PER_ROUND, Regossip, TxBatch};
-use crate::host::{Action, Host, Pacing, Wire, consensus_seed, validator_set};
+use crate::host::{Action, Host, Pacing, Wire, validator_set};
 use crate::votelog::VoteLog;
 
 /// How often the driver checks whether a peer is far ahead (logical milliseconds).
@@ -1049,8 +1049,7 @@ impl Driver {
         let mut tip = tip;
         for (b, h) in blocks.iter().zip(&hashes) {
             let started = Instant::now();
-            let seed = consensus_seed(&b.block.header.parent);
-            let mut built = match verify_block(self.engine.store(), &[], &tip, &b.block, seed)? {
+            let mut built = match verify_block(self.engine.store(), &[], &tip, &b.block)? {
                 Ok(built) => built,
                 Err(e) => {
                     return Err(NodeError::Corrupt(format!(

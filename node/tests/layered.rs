@@ -9,7 +9,7 @@ use common::{Dev, pool_tx, uscc};
 
 use std::sync::Arc;
 
-use liangxin_node::exec::{block_seed, build_block, load_tip, verify_block, verify_block_with};
+use liangxin_node::exec::{build_block, load_tip, verify_block, verify_block_with};
 use liangxin_node::mempool::PoolTx;
 use liangxin_sdk::builders::{self, InstrumentRegistrationBuilder};
 use liangxin_storage::Store;
@@ -98,11 +98,10 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     )
     .unwrap();
     let block = built.write.block().unwrap();
-    let seed = block_seed(&tip0.checkpoint);
 
     let voter = dev.fresh_store();
     let vtip = load_tip(&voter).unwrap().unwrap();
-    let ok = verify_block(&voter, &[], &vtip, &block, seed)
+    let ok = verify_block(&voter, &[], &vtip, &block)
         .unwrap()
         .expect("valid");
     assert_eq!(ok.tip.state_root(), built.tip.state_root());
@@ -112,15 +111,13 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
         .iter()
         .map(|t| (t.id, std::sync::Arc::clone(t)))
         .collect();
-    let ok2 = verify_block_with(&voter, &[], &vtip, &block, seed, &|id| {
-        pooled.get(id).cloned()
-    })
-    .unwrap()
-    .expect("valid");
+    let ok2 = verify_block_with(&voter, &[], &vtip, &block, &|id| pooled.get(id).cloned())
+        .unwrap()
+        .expect("valid");
     assert_eq!(ok2.write.header(), built.write.header());
     // A lookup that answers other bytes for an id is not trusted: those are decoded again.
     let wrong = std::sync::Arc::clone(&regs[1]);
-    let ok3 = verify_block_with(&voter, &[], &vtip, &block, seed, &|_| {
+    let ok3 = verify_block_with(&voter, &[], &vtip, &block, &|_| {
         Some(std::sync::Arc::clone(&wrong))
     })
     .unwrap()
@@ -130,29 +127,27 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     // A wrong state root in the header.
     let mut bad = block.clone();
     bad.header.state_root = liangxin_types::Hash::from([7; 32]);
-    assert!(
-        verify_block(&voter, &[], &vtip, &bad, seed)
-            .unwrap()
-            .is_err()
-    );
+    assert!(verify_block(&voter, &[], &vtip, &bad).unwrap().is_err());
     // Transactions reordered: the body no longer matches the header's body hash.
     let mut bad = block.clone();
     let mut txs = bad.body.txs.clone().into_inner();
     txs.swap(0, 2);
     bad.body.txs = liangxin_types::encoding::BoundedVec::new(txs).unwrap();
-    assert!(
-        verify_block(&voter, &[], &vtip, &bad, seed)
-            .unwrap()
-            .is_err()
-    );
-    // A different seed changes nothing here (no draw), but a wrong parent does.
+    assert!(verify_block(&voter, &[], &vtip, &bad).unwrap().is_err());
+    // A seed proof that is not the proposer's (another validator's, for this very block).
+    let mut bad = block.clone();
+    bad.header.seed_proof = liangxin_types::block::prove_seed(
+        &liangxin_types::SigningKey::dev("someone else"),
+        bad.header.height,
+        &bad.header.parent,
+    )
+    .0;
+    let err = verify_block(&voter, &[], &vtip, &bad).unwrap().unwrap_err();
+    assert!(err.0.contains("seed proof"), "{err}");
+    // A wrong parent.
     let mut bad = block.clone();
     bad.header.parent = liangxin_types::Hash::from([1; 32]);
-    assert!(
-        verify_block(&voter, &[], &vtip, &bad, seed)
-            .unwrap()
-            .is_err()
-    );
+    assert!(verify_block(&voter, &[], &vtip, &bad).unwrap().is_err());
     // A transaction with a broken signature: re-signed body hash and all, still refused.
     let mut bad = block.clone();
     let mut txs = bad.body.txs.clone().into_inner();
@@ -162,9 +157,7 @@ fn a_received_block_is_verified_by_re_execution_and_tampering_is_caught() {
     txs[1] = liangxin_types::encoding::BoundedBytes::new(raw).unwrap();
     bad.body.txs = liangxin_types::encoding::BoundedVec::new(txs).unwrap();
     bad.header.body_hash = bad.body.hash().unwrap();
-    let err = verify_block(&voter, &[], &vtip, &bad, seed)
-        .unwrap()
-        .unwrap_err();
+    let err = verify_block(&voter, &[], &vtip, &bad).unwrap().unwrap_err();
     assert!(err.0.contains("transaction 1"), "{err}");
     // Nothing was written by any of it.
     assert_eq!(voter.committed_height().unwrap(), Some(0));

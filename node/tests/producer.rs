@@ -155,8 +155,7 @@ fn a_long_stream_commits_in_order_and_replays() {
         let header = store.header(h).unwrap().unwrap();
         let body = store.body(h).unwrap().unwrap();
         let block = liangxin_types::Block { header, body };
-        let seed = liangxin_node::exec::block_seed(&tip.checkpoint);
-        let built = verify_block(&replay, &[], &tip, &block, seed)
+        let built = verify_block(&replay, &[], &tip, &block)
             .unwrap()
             .unwrap_or_else(|e| panic!("block {h} does not re-execute: {e}"));
         let mut write = built.write;

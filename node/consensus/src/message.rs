@@ -286,6 +286,7 @@ mod tests {
             parent: Hash::from([seed; 32]),
             time: 1,
             proposer: KeyBytes([seed; 32]),
+            seed_proof: liangxin_types::VrfProof::ZERO,
             tx_count: 0,
             body_hash: Hash::ZERO,
             log_size: 0,

@@ -240,6 +240,7 @@ mod tests {
             parent: Hash::from([1; 32]),
             time: 100,
             proposer: KeyBytes::from(keys[1].public_key()),
+            seed_proof: liangxin_types::VrfProof::ZERO,
             tx_count: 0,
             body_hash: Hash::ZERO,
             log_size: 10,

@@ -123,6 +123,7 @@ impl Net {
                         parent,
                         time: self.now,
                         proposer: KeyBytes::from(self.keys[i].public_key()),
+                        seed_proof: liangxin_types::VrfProof::ZERO,
                         tx_count: 0,
                         body_hash: Hash([view as u8; 32]),
                         log_size: parent_height + 1,

@@ -523,8 +523,12 @@ pub struct DrawInfo {
 pub struct DrawResolution {
     /// Height of the block whose seed resolved it (the block after the request's).
     pub height: u64,
-    /// That block's seed.
+    /// That block's seed: its proposer's VRF output, `header.seed()`.
     pub block_seed: Hash,
+    /// That block's header: its `proposer`, `parent` and `seed_proof` let anyone check the
+    /// block seed (`liangxin_types::vrf`), and its hash is the `block_hash` of the checkpoint
+    /// at `height`.
+    pub header: liangxin_types::BlockHeader,
     /// The draw seed, `liangxin_contracts::draws::draw_seed(block_seed, id)`.
     pub seed: Hash,
     /// The selection, in draw order.

@@ -165,8 +165,13 @@ async fn every_method_over_http() {
 
     let draw = c.draw(m.draw.id.to_hex()).await.unwrap();
     assert_eq!(draw, m.draw);
-    // The answer carries what a verifier needs: the seed recomputes from the block seed.
+    // The answer carries what a verifier needs: the block seed is the resolving header's VRF
+    // output, and the draw seed recomputes from it.
     let res = draw.resolution.unwrap();
+    assert_eq!(res.header.seed().unwrap(), res.block_seed);
+    let mut forged = res.header.clone();
+    forged.seed_proof.0[40] ^= 1;
+    assert!(forged.seed().is_err());
     assert_eq!(
         res.seed,
         liangxin_contracts::draws::draw_seed(&res.block_seed, &draw.id)

@@ -51,6 +51,7 @@ fn build(dir: &std::path::Path) -> Hash {
             parent,
             time: height,
             proposer,
+            seed_proof: liangxin_types::VrfProof::ZERO,
             tx_count: 0,
             body_hash: body.hash().unwrap(),
             log_size: log.size(),

@@ -122,6 +122,7 @@ impl Chain {
             parent: self.parent,
             time: 1_767_225_600 + height,
             proposer: self.key.public_key().into(),
+            seed_proof: liangxin_types::VrfProof::ZERO,
             tx_count: txs.len() as u32,
             body_hash: body.hash().unwrap(),
             log_size: self.log.size(),

@@ -30,7 +30,8 @@ enum Kind {
         hash: Hash,
     },
     Block {
-        header: BlockHeader,
+        // Boxed: a header is several times the size of the genesis variant.
+        header: Box<BlockHeader>,
         body: BlockBody,
     },
 }
@@ -104,7 +105,13 @@ impl BlockWrite {
     /// The write for the block with this header and body (height `header.height`; the new log
     /// size is `header.log_size`).
     pub fn new(header: BlockHeader, body: BlockBody) -> Self {
-        Self::empty(header.height, Kind::Block { header, body })
+        Self::empty(
+            header.height,
+            Kind::Block {
+                header: Box::new(header),
+                body,
+            },
+        )
     }
 
     /// The genesis write (height 0): records the chain id and genesis hash; add the initial state
@@ -137,7 +144,7 @@ impl BlockWrite {
     pub fn block(&self) -> Option<liangxin_types::Block> {
         match &self.kind {
             Kind::Block { header, body } => Some(liangxin_types::Block {
-                header: header.clone(),
+                header: (**header).clone(),
                 body: body.clone(),
             }),
             Kind::Genesis { .. } => None,

@@ -190,6 +190,12 @@ fn blocks() -> Vec<Value> {
         parent: Hash::ZERO,
         time: 1_767_225_600,
         proposer: SigningKey::dev("dev-regulator").public_key().into(),
+        seed_proof: liangxin_types::block::prove_seed(
+            &SigningKey::dev("dev-regulator"),
+            1,
+            &Hash::ZERO,
+        )
+        .0,
         tx_count: 1,
         body_hash: body.hash().unwrap(),
         log_size: 1,
@@ -198,6 +204,7 @@ fn blocks() -> Vec<Value> {
     };
     let mut h = canonical_case("block header", &header);
     h["block_hash"] = json!(header.hash().unwrap().to_hex());
+    h["seed"] = json!(header.seed().unwrap().to_hex());
     let mut b = canonical_case("block body", &body);
     b["body_hash"] = json!(body.hash().unwrap().to_hex());
     vec![h, b]

@@ -535,6 +535,7 @@ impl Sim {
             parent,
             time: self.now,
             proposer: self.keys[i],
+            seed_proof: liangxin_types::VrfProof::ZERO,
             tx_count: (body.0[0] % 5) as u32,
             body_hash: body,
             log_size,

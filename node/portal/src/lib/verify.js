@@ -468,7 +468,8 @@ export async function verifyDrawAnswer(answer, trust, fetchProof, asked = {}) {
       });
     }
     await stateChecks(report, c.rows, ['request', 'sample rates', 'candidates snapshot', ...(res ? ['seed and selection'] : [])],
-      ['that the snapshot lists the jurisdiction\'s operators with their grades'], async () => {
+      ['that the snapshot lists the jurisdiction\'s operators with their grades',
+        ...(res ? ['that the block seed is the resolving block\'s VRF output (the Rust SDK checks it)'] : [])], async () => {
         await report.run('draw', () => {
           if (res !== null) {
             const d = rowValue(c.rows, 'draw', drawKey);

@@ -201,7 +201,23 @@ impl Mock {
             .map(|(e, _)| e.clone())
             .unwrap();
         let draw_id = liangxin_types::tx::tx_id(&request_entry.tx_bytes().unwrap());
-        let block_seed = Domain::Seed.hash(b"block 5");
+        let proposer = liangxin_types::SigningKey::dev("regulator-1");
+        let parent = Domain::Header.hash(b"block 4");
+        let (seed_proof, block_seed) = liangxin_types::block::prove_seed(&proposer, 5, &parent);
+        let header = liangxin_types::BlockHeader {
+            chain_id: liangxin_types::ChainId::new("liangxin-test").unwrap(),
+            height: 5,
+            view: 5,
+            parent,
+            time: 1_767_225_600,
+            proposer: proposer.public_key().into(),
+            seed_proof,
+            tx_count: 0,
+            body_hash: Domain::Header.hash(b"body"),
+            log_size: 0,
+            log_root: Domain::Header.hash(b"log"),
+            state_root: Domain::Header.hash(b"state"),
+        };
         let draw = DrawInfo {
             id: draw_id,
             request,
@@ -216,6 +232,7 @@ impl Mock {
             resolution: Some(DrawResolution {
                 height: 5,
                 block_seed,
+                header,
                 seed: draw_seed(&block_seed, &draw_id),
                 targets: vec![DrawTarget {
                     operator: station.clone(),
