@@ -9,7 +9,7 @@ test('index.js exports the public API', () => {
     'txId', 'documentDigest', 'leafHash', 'nodeHash', 'decodeSignedTx', 'verifyTxSignature',
     'KIND_NAMES', 'decodeRecord', 'sameJson', 'verifyInclusion', 'verifyConsistency', 'parseNote',
     'keyId', 'verifyCheckpoint', 'verifyStateProof', 'stateKeys', 'decodeStateValue', 'entryChain',
-    'recomputeDraw', 'verifyEntries', 'verifyOperatorAnswer', 'verifyInstrumentAnswer',
+    'recomputeDraw', 'vrfVerify', 'blockSeedOf', 'verifyEntries', 'verifyOperatorAnswer', 'verifyInstrumentAnswer',
     'verifyCertificateAnswer', 'verifyDrawAnswer',
   ]) {
     assert.ok(lib[name] !== undefined, name);

@@ -4,6 +4,7 @@
 import { toHex, utf8 } from '../src/lib/hex.js';
 import { CONTEXT, deriveKey, txId } from '../src/lib/hash.js';
 import { computeSelection, drawSeed } from '../src/lib/draw.js';
+import { blockSeedOf, seedInput, vrfProve } from '../src/lib/vrf.js';
 import { signNote } from '../src/lib/note.js';
 import { encodeRecord } from '../src/lib/records.js';
 import { encodeStateValue, entryChain, stateKeys } from '../src/lib/state.js';
@@ -65,7 +66,15 @@ export function scenario({ retired = false, signers = NAMES.slice(0, 3) } = {}) 
     number: vr.certificate_number, passed: true, date: vr.date, valid_until: vr.valid_until,
   };
   const drawId = txId(Buffer.from(request.tx, 'hex'));
-  const blockSeed = h('block seed 41');
+  // Block 41, which resolves the draw: its seed is its proposer's VRF output.
+  const parent41 = h('block 40');
+  const header41 = {
+    chain_id: 'liangxin-dev', height: 41, view: 43, parent: parent41, time: 1767225600,
+    proposer: toHex(devKey(NAMES[2])),
+    seed_proof: toHex(vrfProve(devSeed(NAMES[2]), seedInput(41, parent41))),
+    tx_count: 0, body_hash: h('body 41'), log_size: 40, log_root: h('log 41'), state_root: h('state 41'),
+  };
+  const blockSeed = blockSeedOf(header41);
   drawRow.seed = drawSeed(blockSeed, drawId);
   drawRow.targets = computeSelection(drawRow.seed, drawRow.request, drawRow.sample_rates_ppm, drawRow.snapshot);
   drawRow.request_height = 40;
@@ -149,7 +158,7 @@ export function scenario({ retired = false, signers = NAMES.slice(0, 3) } = {}) 
       request_height: 40,
       sample_rates_ppm: drawRow.sample_rates_ppm,
       candidates: drawRow.snapshot,
-      resolution: { height: 41, block_seed: blockSeed, seed: drawRow.seed, targets: drawRow.targets },
+      resolution: { height: 41, block_seed: blockSeed, header: header41, seed: drawRow.seed, targets: drawRow.targets },
       state_proof: proofSet([['draw', keys.draw]]),
       checkpoint,
     },

@@ -190,6 +190,7 @@ test('lx_draw: resolved and pending; a changed selection, seed, snapshot or requ
   const r = await verifyDrawAnswer(a, trust, s.fetchProof, { id: a.id });
   assert.equal(r.ok, true, JSON.stringify(failed(r)));
   assert.ok(r.proven.includes('seed and selection'));
+  assert.ok(r.checks.some((c) => c.what === 'block seed' && c.ok), JSON.stringify(r.checks));
   assert.ok(a.resolution.targets.length > 3);
   const p = await verifyDrawAnswer(s.answers.pendingDraw, trust, s.fetchProof);
   assert.equal(p.ok, true, JSON.stringify(failed(p)));
@@ -201,6 +202,23 @@ test('lx_draw: resolved and pending; a changed selection, seed, snapshot or requ
   t = clone(a);
   t.resolution.block_seed = '00'.repeat(32);
   assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'selection', /not derived from the block seed/);
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /not the resolving block's VRF output/);
+  // The block seed is checked against its proposer's VRF proof.
+  t = clone(a);
+  t.resolution.header.seed_proof = `${t.resolution.header.seed_proof.slice(0, 100)}${t.resolution.header.seed_proof[100] === '0' ? '1' : '0'}${t.resolution.header.seed_proof.slice(101)}`;
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /seed proof/);
+  t = clone(a);
+  t.resolution.header.parent = '11'.repeat(32);
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /challenge/);
+  t = clone(a);
+  t.resolution.header.proposer = trust.validators[0].public_key;
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /seed proof/);
+  t = clone(a);
+  t.resolution.header.proposer = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /not a trusted validator/);
+  t = clone(a);
+  t.resolution.header.height = 42;
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /height/);
   t = clone(a);
   t.candidates = t.candidates.slice(1);
   rr = await verifyDrawAnswer(t, trust, s.fetchProof);

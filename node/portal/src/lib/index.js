@@ -16,6 +16,7 @@
  * | `note.js` | checkpoints as signed notes, against a pinned validator set |
  * | `state.js` | state proofs, state keys, proven rows, entry chains |
  * | `draw.js` | random draw recomputation |
+ * | `vrf.js` | the block seed's VRF (RFC 9381 ECVRF-EDWARDS25519-SHA512-TAI), verification |
  * | `verify.js` | whole answers: reports of what verified and what is not proven |
  */
 export { VerifyError } from './errors.js';
@@ -29,6 +30,7 @@ export { verifyInclusion, verifyConsistency } from './log.js';
 export { parseNote, keyId, verifyCheckpoint } from './note.js';
 export { verifyStateProof, stateKeys, decodeStateValue, entryChain } from './state.js';
 export { recomputeDraw, computeSelection, drawSeed } from './draw.js';
+export { vrfVerify, seedInput, blockSeedOf } from './vrf.js';
 export { followValidatorSets, setAt, bftQuorum } from './validators.js';
 export {
   proofsFrom, verifyEntry, verifyEntries, verifyOperatorAnswer, verifyInstrumentAnswer,

@@ -22,8 +22,11 @@
  *
  * Beyond the SDK, these also check that a certificate's record entry is the certificate row's
  * transaction and carries the digest asked about, that a draw's request entry is the draw's
- * id, that `request_height` is the proven one, and, when resolved, that the seed derives from
- * the block seed and the selection is what the seed gives (recomputed with {@link module:draw}).
+ * id, that `request_height` is the proven one, and, when resolved, that the block seed is the
+ * resolving header's VRF output by a trusted validator ({@link module:vrf}; that the header is
+ * the final block at its height is left to the SDK, which fetches that height's checkpoint),
+ * that the seed derives from the block seed, and that the selection is what the seed gives
+ * (recomputed with {@link module:draw}).
  */
 import { computeSelection, drawSeed } from './draw.js';
 import { VerifyError } from './errors.js';
@@ -37,6 +40,7 @@ import { decodeStateValue, entryChain, stateKeys, verifyStateProof } from './sta
 import { decodeVerifiedTx } from './tx.js';
 import { MAX_TX_SIZE } from './bcs.js';
 import { usccProblem } from './schema.js';
+import { blockSeedOf } from './vrf.js';
 
 const ZERO_CHAIN = { count: 0, head: '0'.repeat(64) };
 
@@ -458,6 +462,20 @@ export async function verifyDrawAnswer(answer, trust, fetchProof, asked = {}) {
     });
     const res = answer.resolution ?? null;
     if (res !== null) {
+      await report.run('block seed', () => {
+        const header = res.header;
+        if (header?.height !== res.height) throw new VerifyError('the header shown is not of the resolving block\'s height');
+        const v = trust.validators.find((x) => x.public_key === header.proposer);
+        if (!v) throw new VerifyError('the resolving block\'s proposer is not a trusted validator');
+        let seed;
+        try {
+          seed = blockSeedOf(header);
+        } catch (e) {
+          throw new VerifyError(`the resolving block's seed proof: ${e.message}`);
+        }
+        if (seed !== res.block_seed) throw new VerifyError('the block seed is not the resolving block\'s VRF output');
+        return `the block seed is ${v.name}'s VRF output for height ${res.height}`;
+      });
       await report.run('selection', () => {
         if (drawSeed(res.block_seed, answer.id) !== res.seed) {
           throw new VerifyError('the draw seed is not derived from the block seed and the request');
@@ -469,7 +487,7 @@ export async function verifyDrawAnswer(answer, trust, fetchProof, asked = {}) {
     }
     await stateChecks(report, c.rows, ['request', 'sample rates', 'candidates snapshot', ...(res ? ['seed and selection'] : [])],
       ['that the snapshot lists the jurisdiction\'s operators with their grades',
-        ...(res ? ['that the block seed is the resolving block\'s VRF output (the Rust SDK checks it)'] : [])], async () => {
+        ...(res ? ['that the header shown is the block final at its height (the Rust SDK checks it against that height\'s checkpoint)'] : [])], async () => {
         await report.run('draw', () => {
           if (res !== null) {
             const d = rowValue(c.rows, 'draw', drawKey);
