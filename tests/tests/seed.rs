@@ -49,4 +49,30 @@ async fn seed_fills_a_network_with_every_kind_of_record() {
     assert!(!op.instruments.is_empty());
     // Its registration, and each instrument's registration and verification.
     assert!(op.entries.len() > op.instruments.len() * 2);
+
+    // Every draw, resolved under consensus, verifies through the SDK: the block seed is the
+    // VRF output of the resolving block's proposer, under that height's quorum checkpoint.
+    let mut lc = client.light_client().await.unwrap();
+    let size = client.chain_info().await.unwrap().log_size;
+    let mut draws = Vec::new();
+    let mut start = 0;
+    while start < size {
+        let end = (start + 1_000).min(size);
+        for e in client.entries(start, end).await.unwrap() {
+            if matches!(e.record, liangxin_contracts::Record::RandomDrawRequest(_)) {
+                draws.push(liangxin_types::tx::tx_id(&e.tx_bytes().unwrap()));
+            }
+        }
+        start = end;
+    }
+    assert_eq!(draws.len() as u64, r.draws);
+    let mut proposers = std::collections::BTreeSet::new();
+    for id in &draws {
+        let (d, v) = client.verify_draw(&mut lc, id).await.unwrap();
+        let res = d.resolution.expect("resolved");
+        assert_eq!(res.header.seed().unwrap(), res.block_seed);
+        assert!(v.checkpoint.signed_by.len() >= 3, "{v:?}");
+        proposers.insert(res.header.proposer);
+    }
+    assert!(!proposers.is_empty());
 }
