@@ -157,6 +157,46 @@ impl<S: Store + 'static> NodeBackend<S> {
         CheckpointInfo::from_signed(&tip.checkpoint)
     }
 
+    /// What shows that the block at `height` is final: the first checkpoint at or above it that
+    /// a quorum of the current validators signed, and the headers from `height + 1` up to that
+    /// checkpoint's block (empty when the block's own checkpoint has a quorum). A block final
+    /// only through a descendant's finalization keeps a note of this node alone; the chain of
+    /// parent hashes links it to the descendant the quorum signed. At most
+    /// [`FINALITY_SEARCH`] blocks are searched; past that (or at the tip, when its note has no
+    /// quorum) the latest checkpoint is given and a verifier will refuse it.
+    fn finality_of(
+        &self,
+        height: u64,
+        tip: &Tip,
+    ) -> Result<(Vec<liangxin_types::BlockHeader>, CheckpointInfo), RpcError> {
+        let set: Vec<(String, PublicKey)> = self
+            .validators()?
+            .into_iter()
+            .map(|v| (v.name, v.public_key))
+            .collect();
+        let q = quorum(set.len()) as usize;
+        let mut headers = Vec::new();
+        let last = tip.height.min(height.saturating_add(FINALITY_SEARCH));
+        for h in height..=last {
+            if h > height {
+                headers.push(
+                    self.store()
+                        .header(h)
+                        .map_err(internal)?
+                        .ok_or_else(|| RpcError::Internal(format!("block {h} is missing")))?,
+                );
+            }
+            let Some(note) = self.store().checkpoint(Some(h)).map_err(internal)? else {
+                continue;
+            };
+            let cp = SignedCheckpoint::parse_note(&note).map_err(internal)?;
+            if cp.verify(&set, q).is_ok() {
+                return Ok((headers, CheckpointInfo::from_signed(&cp)?));
+            }
+        }
+        Ok((headers, Self::checkpoint_info(tip)?))
+    }
+
     fn validators(&self) -> Result<Vec<ValidatorInfo>, RpcError> {
         let regs = tables::regulators(&ReadState(self.store())).map_err(internal)?;
         regs.into_iter()
@@ -170,6 +210,10 @@ impl<S: Store + 'static> NodeBackend<S> {
             .collect()
     }
 }
+
+/// How many blocks past a draw's resolving block [`NodeBackend::finality_of`] looks for a
+/// quorum-signed checkpoint.
+const FINALITY_SEARCH: u64 = 64;
 
 /// Times one RPC call (every method, whichever way it returns).
 struct CallTimer<'a>(
@@ -689,6 +733,7 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
             .map_err(internal)?
             .ok_or_else(|| RpcError::Internal("the resolving block is missing".into()))?;
         let block_seed = header.seed().map_err(internal)?;
+        let (descendants, final_checkpoint) = self.finality_of(result.height, &tip)?;
         let state_proof = self.prove_rows(&tip, &[("draw", keys::draw(&id))])?;
         Ok(DrawInfo {
             id,
@@ -701,6 +746,8 @@ impl<S: Store + 'static> Backend for NodeBackend<S> {
                 height: result.height,
                 block_seed,
                 header,
+                descendants,
+                final_checkpoint,
                 seed: result.seed,
                 targets: result.targets,
             }),

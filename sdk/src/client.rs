@@ -343,9 +343,10 @@ impl Client {
 
     /// Checks a draw's block seed: the resolving block's header proves it with its proposer's
     /// VRF proof (`liangxin_types::vrf`), the proposer is a validator of the light client's set,
-    /// and the header is the block final at that height (its hash is the block hash of the
-    /// checkpoint at that height, which a quorum of that set signed).
-    async fn verify_block_seed(&self, lc: &LightClient, res: &DrawResolution) -> Result<()> {
+    /// and the header is the block final at that height: its hash is the block hash of the
+    /// answer's `final_checkpoint`, which a quorum of that set signed, or the descendants shown
+    /// link it by parent hashes to that checkpoint's block.
+    fn verify_block_seed(lc: &LightClient, res: &DrawResolution) -> Result<()> {
         let mismatch = |m: String| -> Error { crate::VerifyError::Mismatch(m).into() };
         let seed = res
             .header
@@ -366,11 +367,22 @@ impl Client {
                 "the resolving block's proposer is not a validator".into(),
             ));
         }
-        let cp = self.checkpoint(Some(res.height)).await?;
-        let verified = verify::verify_checkpoint(lc.validators(), &cp)?;
-        if verified.checkpoint.height != res.height
-            || verified.checkpoint.block_hash != res.header.hash()?
-        {
+        // Final: a quorum signed the checkpoint of this block or of a descendant that the
+        // parent hashes link it to.
+        let verified = verify::verify_checkpoint(lc.validators(), &res.final_checkpoint)?;
+        let mut hash = res.header.hash()?;
+        let mut height = res.header.height;
+        for d in &res.descendants {
+            if d.height != height.saturating_add(1) || d.parent != hash {
+                return Err(mismatch(format!(
+                    "the header at height {} does not extend the one before it",
+                    d.height
+                )));
+            }
+            hash = d.hash()?;
+            height = d.height;
+        }
+        if verified.checkpoint.height != height || verified.checkpoint.block_hash != hash {
             return Err(mismatch(format!(
                 "the header shown is not the block final at height {}",
                 res.height
@@ -399,7 +411,7 @@ impl Client {
             .into());
         }
         if let Some(res) = &info.resolution {
-            self.verify_block_seed(lc, res).await?;
+            Self::verify_block_seed(lc, res)?;
             let seed = liangxin_contracts::draws::draw_seed(&res.block_seed, &info.id);
             if seed != res.seed {
                 return Err(crate::VerifyError::Mismatch(

@@ -4,7 +4,7 @@
 import { toHex, utf8 } from '../src/lib/hex.js';
 import { CONTEXT, deriveKey, txId } from '../src/lib/hash.js';
 import { computeSelection, drawSeed } from '../src/lib/draw.js';
-import { blockSeedOf, seedInput, vrfProve } from '../src/lib/vrf.js';
+import { blockSeedOf, headerHash, seedInput, vrfProve } from '../src/lib/vrf.js';
 import { signNote } from '../src/lib/note.js';
 import { encodeRecord } from '../src/lib/records.js';
 import { encodeStateValue, entryChain, stateKeys } from '../src/lib/state.js';
@@ -69,12 +69,17 @@ export function scenario({ retired = false, signers = NAMES.slice(0, 3) } = {}) 
   // Block 41, which resolves the draw: its seed is its proposer's VRF output.
   const parent41 = h('block 40');
   const header41 = {
-    chain_id: 'liangxin-dev', height: 41, view: 43, parent: parent41, time: 1767225600,
+    chain_id: CHAIN, height: 41, view: 43, parent: parent41, time: 1767225600,
     proposer: toHex(devKey(NAMES[2])),
     seed_proof: toHex(vrfProve(devSeed(NAMES[2]), seedInput(41, parent41))),
     tx_count: 0, body_hash: h('body 41'), log_size: 40, log_root: h('log 41'), state_root: h('state 41'),
   };
   const blockSeed = blockSeedOf(header41);
+  // Block 42, whose checkpoint the quorum signed (block 41 was final through it).
+  const header42 = {
+    ...header41, height: 42, view: 44, parent: headerHash(header41), proposer: toHex(devKey(NAMES[3])),
+    seed_proof: toHex(vrfProve(devSeed(NAMES[3]), seedInput(42, headerHash(header41)))),
+  };
   drawRow.seed = drawSeed(blockSeed, drawId);
   drawRow.targets = computeSelection(drawRow.seed, drawRow.request, drawRow.sample_rates_ppm, drawRow.snapshot);
   drawRow.request_height = 40;
@@ -103,7 +108,7 @@ export function scenario({ retired = false, signers = NAMES.slice(0, 3) } = {}) 
 
   const cpBody = {
     chain_id: CHAIN, log_size: log.size, root: log.root(), height: 42,
-    block_hash: h('block 42'), state_root: state.root(),
+    block_hash: headerHash(header42), state_root: state.root(),
   };
   const checkpoint = {
     height: 42, log_size: log.size, root: cpBody.root, block_hash: cpBody.block_hash,
@@ -158,7 +163,10 @@ export function scenario({ retired = false, signers = NAMES.slice(0, 3) } = {}) 
       request_height: 40,
       sample_rates_ppm: drawRow.sample_rates_ppm,
       candidates: drawRow.snapshot,
-      resolution: { height: 41, block_seed: blockSeed, header: header41, seed: drawRow.seed, targets: drawRow.targets },
+      resolution: {
+        height: 41, block_seed: blockSeed, header: header41, descendants: [header42], final_checkpoint: checkpoint,
+        seed: drawRow.seed, targets: drawRow.targets,
+      },
       state_proof: proofSet([['draw', keys.draw]]),
       checkpoint,
     },

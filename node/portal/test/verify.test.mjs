@@ -219,6 +219,20 @@ test('lx_draw: resolved and pending; a changed selection, seed, snapshot or requ
   t = clone(a);
   t.resolution.header.height = 42;
   assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /height/);
+  // Final only through block 42, whose checkpoint the quorum signed: without the link, or with
+  // another block in between, it is not shown final.
+  t = clone(a);
+  t.resolution.descendants = [];
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /not the block final/);
+  t = clone(a);
+  t.resolution.descendants[0].time += 1;
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /not the block final/);
+  t = clone(a);
+  t.resolution.descendants[0].parent = '22'.repeat(32);
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /does not extend/);
+  t = clone(a);
+  t.resolution.final_checkpoint = { ...t.resolution.final_checkpoint, block_hash: '33'.repeat(32) };
+  assertFails(await verifyDrawAnswer(t, trust, s.fetchProof), 'block seed', /block_hash/);
   t = clone(a);
   t.candidates = t.candidates.slice(1);
   rr = await verifyDrawAnswer(t, trust, s.fetchProof);

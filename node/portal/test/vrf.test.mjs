@@ -2,7 +2,7 @@
 // header of node/types/conformance/blocks.json (its seed computed by liangxin_types).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockSeedOf, vrfProve, vrfVerify } from '../src/lib/vrf.js';
+import { blockSeedOf, checkFinalHeader, headerHash, vrfProve, vrfVerify } from '../src/lib/vrf.js';
 import { fromHex, toHex } from '../src/lib/hex.js';
 import { readJson } from './helpers.mjs';
 
@@ -58,4 +58,18 @@ test("a header's seed is its proposer's VRF output, as liangxin_types computes i
   // Another proposer (a valid key, not the one that proved it).
   assert.throws(() => blockSeedOf({ ...h.value, proposer: B3[0][0] }));
   assert.equal(fromHex(h.value.seed_proof, 80).length, 80);
+});
+
+test('header hashes as liangxin_types computes them, and descendants link by parent hash', () => {
+  const cases = readJson('node/types/conformance/blocks.json').cases;
+  const h = cases.find((c) => c.name === 'block header');
+  assert.equal(headerHash(h.value), h.block_hash);
+  const child = { ...h.value, height: h.value.height + 1, parent: h.block_hash };
+  const grandchild = { ...h.value, height: h.value.height + 2, parent: headerHash(child) };
+  const at = (x) => ({ height: x.height, block_hash: headerHash(x) });
+  checkFinalHeader(h.value, [], at(h.value));
+  checkFinalHeader(h.value, [child, grandchild], at(grandchild));
+  assert.throws(() => checkFinalHeader(h.value, [grandchild], at(grandchild)), /does not extend/);
+  assert.throws(() => checkFinalHeader(h.value, [child], at(grandchild)), /not the block final/);
+  assert.throws(() => checkFinalHeader({ ...h.value, time: 1 }, [child], at(child)), /does not extend/);
 });

@@ -529,6 +529,14 @@ pub struct DrawResolution {
     /// block seed (`liangxin_types::vrf`), and its hash is the `block_hash` of the checkpoint
     /// at `height`.
     pub header: liangxin_types::BlockHeader,
+    /// The headers of the blocks from `height + 1` up to `final_checkpoint`'s, oldest first:
+    /// empty when a quorum signed the resolving block's own checkpoint. A block can be final
+    /// through a descendant's finalization only; the parent hashes link it to that descendant.
+    #[serde(default)]
+    pub descendants: Vec<liangxin_types::BlockHeader>,
+    /// The first checkpoint at or above `height` that a quorum of validators signed: the
+    /// last of `descendants` (or `header`) is its block.
+    pub final_checkpoint: CheckpointInfo,
     /// The draw seed, `liangxin_contracts::draws::draw_seed(block_seed, id)`.
     pub seed: Hash,
     /// The selection, in draw order.

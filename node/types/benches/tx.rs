@@ -2,7 +2,9 @@
 //! the same run (`verify_strict` per second on the same messages, and batch verification).
 //!
 //! `cargo bench -p liangxin-types --bench tx`. After criterion's report, a paired measurement
-//! prints the ratio the performance target is stated in (decode + verify ÷ raw verify ≥ 0.8).
+//! prints the ratio the performance target is stated in (decode + verify ÷ raw verify ≥ 0.8),
+//! and the block seed's VRF (one proof per proposal, one check per block) against one
+//! `verify_strict`.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,8 +13,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use ed25519_dalek::{Signature as DalekSig, SigningKey as DalekKey, Verifier};
+use liangxin_types::block::seed_input;
 use liangxin_types::encoding::{BoundedBytes, Canonical};
 use liangxin_types::tx::{ChainId, RecordKind, SignedTx, TxBody, VerifiedTx};
+use liangxin_types::vrf;
 use liangxin_types::{BatchItem, BatchVerifier, SigningDomain, SigningKey};
 
 const N: usize = 256;
@@ -101,6 +105,19 @@ fn bench(c: &mut Criterion, f: &Fixture) {
         b.iter(|| decode_batch_verify(f))
     });
     g.finish();
+
+    // The block seed: one VRF proof per proposal, one verification per block received.
+    let key = SigningKey::dev("bench-proposer");
+    let alpha = seed_input(7, &liangxin_types::Domain::Header.hash(b"parent"));
+    let proof = vrf::prove(&key, &alpha);
+    let mut g = c.benchmark_group("block_seed_vrf");
+    g.sample_size(20);
+    g.measurement_time(Duration::from_secs(3));
+    g.bench_function("prove", |b| b.iter(|| vrf::prove(&key, black_box(&alpha))));
+    g.bench_function("verify", |b| {
+        b.iter(|| vrf::verify(&key.public_key(), black_box(&alpha), &proof).unwrap())
+    });
+    g.finish();
 }
 
 /// Items per second of `work` (which handles `N` items per call), best of `rounds` runs of
@@ -145,5 +162,42 @@ fn main() {
     println!(
         "  decode + batch verify      {bv:>10.0} /s   ratio {:.3} of raw verify_strict",
         bv / raw
+    );
+
+    let key = SigningKey::dev("bench-proposer");
+    let alpha = seed_input(7, &liangxin_types::Domain::Header.hash(b"parent"));
+    let proof = vrf::prove(&key, &alpha);
+    let (mut prove, mut check) = (0.0f64, 0.0f64);
+    for _ in 0..3 {
+        // `rate` counts N items per call: N proofs (or checks) per call here.
+        prove = prove.max(rate(
+            &|| {
+                for _ in 0..N {
+                    black_box(vrf::prove(&key, black_box(&alpha)));
+                }
+            },
+            3,
+            Duration::from_millis(300),
+        ));
+        check = check.max(rate(
+            &|| {
+                for _ in 0..N {
+                    vrf::verify(&key.public_key(), black_box(&alpha), &proof).unwrap();
+                }
+            },
+            3,
+            Duration::from_millis(300),
+        ));
+    }
+    println!("block seed VRF (one per block):");
+    println!(
+        "  prove                      {prove:>10.0} /s   {:.1} us, {:.2} x one verify_strict",
+        1e6 / prove,
+        raw / prove
+    );
+    println!(
+        "  verify                     {check:>10.0} /s   {:.1} us, {:.2} x one verify_strict",
+        1e6 / check,
+        raw / check
     );
 }

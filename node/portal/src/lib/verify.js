@@ -23,8 +23,8 @@
  * Beyond the SDK, these also check that a certificate's record entry is the certificate row's
  * transaction and carries the digest asked about, that a draw's request entry is the draw's
  * id, that `request_height` is the proven one, and, when resolved, that the block seed is the
- * resolving header's VRF output by a trusted validator ({@link module:vrf}; that the header is
- * the final block at its height is left to the SDK, which fetches that height's checkpoint),
+ * resolving header's VRF output by a trusted validator and that the header is final under a
+ * quorum-signed checkpoint ({@link module:vrf}),
  * that the seed derives from the block seed, and that the selection is what the seed gives
  * (recomputed with {@link module:draw}).
  */
@@ -40,7 +40,7 @@ import { decodeStateValue, entryChain, stateKeys, verifyStateProof } from './sta
 import { decodeVerifiedTx } from './tx.js';
 import { MAX_TX_SIZE } from './bcs.js';
 import { usccProblem } from './schema.js';
-import { blockSeedOf } from './vrf.js';
+import { blockSeedOf, checkFinalHeader } from './vrf.js';
 
 const ZERO_CHAIN = { count: 0, head: '0'.repeat(64) };
 
@@ -474,7 +474,13 @@ export async function verifyDrawAnswer(answer, trust, fetchProof, asked = {}) {
           throw new VerifyError(`the resolving block's seed proof: ${e.message}`);
         }
         if (seed !== res.block_seed) throw new VerifyError('the block seed is not the resolving block\'s VRF output');
-        return `the block seed is ${v.name}'s VRF output for height ${res.height}`;
+        const fin = verifyCheckpoint(res.final_checkpoint, trust);
+        try {
+          checkFinalHeader(header, res.descendants, fin);
+        } catch (e) {
+          throw new VerifyError(e.message);
+        }
+        return `the block seed is ${v.name}'s VRF output for height ${res.height}, a block final under a quorum`;
       });
       await report.run('selection', () => {
         if (drawSeed(res.block_seed, answer.id) !== res.seed) {
@@ -487,7 +493,7 @@ export async function verifyDrawAnswer(answer, trust, fetchProof, asked = {}) {
     }
     await stateChecks(report, c.rows, ['request', 'sample rates', 'candidates snapshot', ...(res ? ['seed and selection'] : [])],
       ['that the snapshot lists the jurisdiction\'s operators with their grades',
-        ...(res ? ['that the header shown is the block final at its height (the Rust SDK checks it against that height\'s checkpoint)'] : [])], async () => {
+      ], async () => {
         await report.run('draw', () => {
           if (res !== null) {
             const d = rowValue(c.rows, 'draw', drawKey);

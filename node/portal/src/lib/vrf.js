@@ -10,6 +10,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { CONTEXT, deriveKey } from './hash.js';
 import { bytesEqual, concat, fromHex, toHex, utf8 } from './hex.js';
 import { publicKeyProblem } from './ed25519.js';
+import { Writer } from './bcs.js';
 
 const Point = ed25519.Point;
 const L = Point.Fn.ORDER;
@@ -132,4 +133,58 @@ export function blockSeedOf(header) {
     fromHex(header?.seed_proof, 80, 'seed proof'),
   );
   return toHex(deriveKey(CONTEXT.seed, concat(utf8('block-seed-vrf'), beta)));
+}
+
+/**
+ * A block header's hash (`docs/protocol.md` §4a): `H_block-header(canonical BlockHeader)`, hex.
+ * @param {object} header the header's JSON view
+ * @returns {string}
+ */
+export function headerHash(header) {
+  if (header === null || typeof header !== 'object') throw new Error('no header');
+  const w = new Writer();
+  if (typeof header.chain_id !== 'string' || header.chain_id.length > 64) throw new Error('header chain_id');
+  w.string(header.chain_id);
+  for (const f of ['height', 'view']) {
+    if (!Number.isSafeInteger(header[f]) || header[f] < 0) throw new Error(`header ${f}`);
+    w.u64(header[f]);
+  }
+  w.fixed(fromHex(header.parent, 32, 'header parent'));
+  if (!Number.isSafeInteger(header.time) || header.time < 0) throw new Error('header time');
+  w.u64(header.time);
+  w.fixed(fromHex(header.proposer, 32, 'header proposer'));
+  w.fixed(fromHex(header.seed_proof, 80, 'header seed proof'));
+  if (!Number.isSafeInteger(header.tx_count) || header.tx_count < 0 || header.tx_count > 0xffffffff) {
+    throw new Error('header tx_count');
+  }
+  w.u32(header.tx_count);
+  w.fixed(fromHex(header.body_hash, 32, 'header body hash'));
+  if (!Number.isSafeInteger(header.log_size) || header.log_size < 0) throw new Error('header log_size');
+  w.u64(header.log_size);
+  w.fixed(fromHex(header.log_root, 32, 'header log root'));
+  w.fixed(fromHex(header.state_root, 32, 'header state root'));
+  return toHex(deriveKey(CONTEXT.header, w.finish()));
+}
+
+/**
+ * Checks that `header` is final under `checkpoint` (already verified against the trusted
+ * validators): its hash is the checkpoint's block hash, or `descendants` (oldest first) link it
+ * to that block by parent hashes. Throws if not.
+ * @param {object} header
+ * @param {object[]} descendants
+ * @param {{height: number, block_hash: string}} checkpoint
+ */
+export function checkFinalHeader(header, descendants, checkpoint) {
+  let hash = headerHash(header);
+  let height = header.height;
+  for (const d of descendants ?? []) {
+    if (d?.height !== height + 1 || d.parent !== hash) {
+      throw new Error(`the header at height ${d?.height} does not extend the one before it`);
+    }
+    hash = headerHash(d);
+    height = d.height;
+  }
+  if (checkpoint.height !== height || checkpoint.block_hash !== hash) {
+    throw new Error(`the header shown is not the block final at height ${header.height}`);
+  }
 }

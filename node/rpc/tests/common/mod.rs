@@ -233,6 +233,8 @@ impl Mock {
                 height: 5,
                 block_seed,
                 header,
+                descendants: vec![],
+                final_checkpoint: latest.clone(),
                 seed: draw_seed(&block_seed, &draw_id),
                 targets: vec![DrawTarget {
                     operator: station.clone(),
