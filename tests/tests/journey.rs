@@ -1174,6 +1174,18 @@ async fn cli_journey(l: &Ledger, dir: &std::path::Path) {
     );
     assert!(out.contains(REGULATOR), "{out}");
 
+    // verify draw: the block seed (its proposer's VRF proof, its block final under a quorum)
+    // and the recomputed selection.
+    let draw_id = l
+        .fins
+        .iter()
+        .find(|(r, _)| matches!(r, Record::RandomDrawRequest(_)))
+        .map(|(_, f)| f.tx_id.to_hex())
+        .unwrap();
+    let out = ok(&run(s(&["verify", "draw", &draw_id])).await, "verify draw");
+    assert!(out.contains("block seed  VRF output of proposer"), "{out}");
+    assert!(out.contains("selection   recomputed"), "{out}");
+
     // A USCC with a wrong check character is refused before any request, naming the
     // expected character.
     let (bad, right) = liangxin_tests::uscc_with_bad_check("91110108MA2E2E002");

@@ -424,7 +424,16 @@ async fn verify(g: &Global, a: &VerifyArgs) -> Result<()> {
             let (info, v) = c
                 .verify_draw(&mut lc, &builders::parse_hash("draw id", id)?)
                 .await?;
-            serde_json::json!({"answer": info, "verified": v, "selection_recomputed": info.resolution.is_some()})
+            // verify_draw checked a resolution's block seed (the VRF proof and the finality of
+            // its block) before recomputing the selection.
+            let seed = info.resolution.as_ref().map(|r| {
+                serde_json::json!({
+                    "height": r.height,
+                    "proposer": r.header.proposer,
+                    "final_under": r.final_checkpoint.height,
+                })
+            });
+            serde_json::json!({"answer": info, "verified": v, "selection_recomputed": info.resolution.is_some(), "block_seed_checked": seed})
         }
         VerifyWhat::Entry { leaf_index } => {
             let (e, v) = c.verify_entry(&mut lc, *leaf_index).await?;

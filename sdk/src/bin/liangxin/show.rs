@@ -339,6 +339,15 @@ pub fn verified(v: &Value) {
                 .join(", ")
         );
     }
+    if let Some(seed) = v["block_seed_checked"].as_object() {
+        println!(
+            "block seed  VRF output of proposer {} for height {}, final under the quorum checkpoint \
+             at height {}: verified",
+            seed.get("proposer").and_then(|p| p.as_str()).unwrap_or("?"),
+            seed.get("height").unwrap_or(&serde_json::Value::Null),
+            seed.get("final_under").unwrap_or(&serde_json::Value::Null),
+        );
+    }
     if let Some(true) = v["selection_recomputed"].as_bool() {
         println!("selection   recomputed from the seed, the request and the candidates: matches");
     }
