@@ -364,11 +364,7 @@ impl BlockWrite {
         for (id, tile) in &self.tiles {
             ops.raw(Tiles::ID, id.encode()?, Some(tile.to_bytes()));
         }
-        // In key order: RocksDB inserts a batch's rows into its memtable one by one, and
-        // neighbouring keys find their place along the same path of the skip list.
-        let mut rows: Vec<(&[u8], &Option<Vec<u8>>)> = self.state_rows().collect();
-        rows.sort_by(|a, b| a.0.cmp(b.0));
-        for (key, value) in rows {
+        for (key, value) in self.state_rows() {
             ops.raw(State::ID, key.to_vec(), value.clone());
         }
         for (uscc, leaf_index) in &self.by_operator {
@@ -407,6 +403,13 @@ impl BlockWrite {
         }
         ops.put::<Meta>(&MetaKey::LatestHeight, &self.height.to_be_bytes().to_vec())?;
         ops.put::<Meta>(&MetaKey::LogSize, &log_size.to_be_bytes().to_vec())?;
+        // Each table's rows in key order: RocksDB inserts a batch's rows into the table's
+        // memtable (a skip list) one by one, remembering where the last one went, and a key
+        // just after the last one reuses the upper levels of that search. Transaction ids,
+        // state keys and the index keys of a block arrive in no particular order otherwise.
+        // The sort is stable, so two writes of one key (none today) would keep their order.
+        ops.0
+            .sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         Ok(ops.0)
     }
 }
