@@ -31,7 +31,12 @@
 //! (three runs): sustained 16,007–17,878 records/s (107–120 µs) and whole phase
 //! 17,279–19,100/s, against 14,901–16,375/s sustained (114–124 µs) for the previous build
 //! (5547c25) in three runs alternating with them (raw strict verify 35,300–43,500/s: the
-//! machine was slower and noisier than earlier).
+//! machine was slower and noisier than earlier). That night, with the VRF block seed and each
+//! block's batch in key order per table (a4d1d74), two runs gave 16,975 and 17,554/s sustained
+//! (113 and 110 µs) and 18,357 and 19,028/s whole, against 16,974 and 17,771/s (114 and
+//! 109 µs) and 18,193 and 19,246/s for the previous build in alternating runs (raw strict
+//! verify 41,500–43,800/s); disk 333 bytes per record (1.82×) and restart 1.4–2.0 s (clean,
+//! plus 1.0–1.2 s to save the tree) or 2.0–2.5 s (after a crash) in all four: the same.
 //!
 //! Right after the writes, `lx_operator` meets a cold block cache and RocksDB still compacting
 //! on the same cores (at 10⁶ records: 3,200–4,500 calls/s, 436–600 µs of CPU a call, the
