@@ -9,8 +9,8 @@ use liangxin_contracts::{InstrumentId, Record};
 use liangxin_rpc::LxApiClient as _;
 use liangxin_rpc::dto::{
     AccountInfo, CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo,
-    DrawResolution, EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo,
-    InstrumentRef, OperatorInfo, Submitted, TxInfo, tx_to_hex,
+    EntryFilter, EntryInfo, Finalized, InclusionProof, InstrumentInfo, InstrumentRef, OperatorInfo,
+    Submitted, TxInfo, tx_to_hex,
 };
 use liangxin_rpc::jsonrpsee::core::client::Subscription;
 use liangxin_rpc::jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
@@ -341,58 +341,9 @@ impl Client {
         Ok((info, v))
     }
 
-    /// Checks a draw's block seed: the resolving block's header proves it with its proposer's
-    /// VRF proof (`liangxin_types::vrf`), the proposer is a validator of the light client's set,
-    /// and the header is the block final at that height: its hash is the block hash of the
-    /// answer's `final_checkpoint`, which a quorum of that set signed, or the descendants shown
-    /// link it by parent hashes to that checkpoint's block.
-    fn verify_block_seed(lc: &LightClient, res: &DrawResolution) -> Result<()> {
-        let mismatch = |m: String| -> Error { crate::VerifyError::Mismatch(m).into() };
-        let seed = res
-            .header
-            .seed()
-            .map_err(|e| mismatch(format!("the resolving block's seed proof: {e}")))?;
-        if res.header.height != res.height || seed != res.block_seed {
-            return Err(mismatch(
-                "the block seed is not the resolving block's VRF output".into(),
-            ));
-        }
-        if !lc
-            .validators()
-            .validators()
-            .iter()
-            .any(|(_, key)| res.header.proposer == *key)
-        {
-            return Err(mismatch(
-                "the resolving block's proposer is not a validator".into(),
-            ));
-        }
-        // Final: a quorum signed the checkpoint of this block or of a descendant that the
-        // parent hashes link it to.
-        let verified = verify::verify_checkpoint(lc.validators(), &res.final_checkpoint)?;
-        let mut hash = res.header.hash()?;
-        let mut height = res.header.height;
-        for d in &res.descendants {
-            if d.height != height.saturating_add(1) || d.parent != hash {
-                return Err(mismatch(format!(
-                    "the header at height {} does not extend the one before it",
-                    d.height
-                )));
-            }
-            hash = d.hash()?;
-            height = d.height;
-        }
-        if verified.checkpoint.height != height || verified.checkpoint.block_hash != hash {
-            return Err(mismatch(format!(
-                "the header shown is not the block final at height {}",
-                res.height
-            )));
-        }
-        Ok(())
-    }
-
-    /// `lx_draw`, verified: the request's inclusion, and, when resolved, the block seed (see
-    /// `verify_block_seed`: the resolving block's VRF proof under a quorum-signed checkpoint),
+    /// `lx_draw`, verified: the request's inclusion, and, when resolved, the block seed
+    /// ([`verify::verify_block_seed`]: the resolving block's VRF proof, final under a
+    /// quorum-signed checkpoint),
     /// that the selection is
     /// what `compute_selection` gives for the seed, the request, the rates and the candidates
     /// shown, and the state proof of the stored result (or pending draw) with its candidates
@@ -411,7 +362,7 @@ impl Client {
             .into());
         }
         if let Some(res) = &info.resolution {
-            Self::verify_block_seed(lc, res)?;
+            verify::verify_block_seed(lc.validators(), res)?;
             let seed = liangxin_contracts::draws::draw_seed(&res.block_seed, &info.id);
             if seed != res.seed {
                 return Err(crate::VerifyError::Mismatch(

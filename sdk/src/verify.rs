@@ -28,8 +28,8 @@ use liangxin_contracts::store::{
     keys,
 };
 use liangxin_rpc::dto::{
-    CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo, EntryInfo,
-    InclusionProof, InstrumentInfo, OperatorInfo, StateProofSet,
+    CertificateInfo, ChainInfo, CheckpointInfo, ConsistencyProof, DrawInfo, DrawResolution,
+    EntryInfo, InclusionProof, InstrumentInfo, OperatorInfo, StateProofSet,
 };
 use liangxin_types::checkpoint::{Checkpoint, SignedCheckpoint};
 use liangxin_types::log::{self, Blake3, LogHasher};
@@ -583,6 +583,56 @@ pub fn verify_certificate_state(
         ]),
         not_proven: strings(&["the end of validity against the block time"]),
     })
+}
+
+/// Checks a resolved draw's block seed against `set`: the resolving block's header proves it
+/// with its proposer's VRF proof (`liangxin_types::vrf`, over the header's height and parent),
+/// the proposer is a validator of `set`, and the header is final: `final_checkpoint` is signed
+/// by a quorum of `set`, and its block is the header itself or the last of `descendants`, each
+/// of which extends the one before it by parent hash.
+pub fn verify_block_seed(set: &ValidatorSet, res: &DrawResolution) -> Result<(), VerifyError> {
+    let seed = res
+        .header
+        .seed()
+        .map_err(|e| VerifyError::Mismatch(format!("the resolving block's seed proof: {e}")))?;
+    if res.header.height != res.height || seed != res.block_seed {
+        return Err(VerifyError::Mismatch(
+            "the block seed is not the resolving block's VRF output".into(),
+        ));
+    }
+    if !set
+        .validators()
+        .iter()
+        .any(|(_, key)| res.header.proposer == *key)
+    {
+        return Err(VerifyError::Mismatch(
+            "the resolving block's proposer is not a validator".into(),
+        ));
+    }
+    let verified = verify_checkpoint(set, &res.final_checkpoint)?;
+    let hash_of = |h: &liangxin_types::BlockHeader| {
+        h.hash()
+            .map_err(|e| VerifyError::Mismatch(format!("a header does not encode: {e}")))
+    };
+    let mut hash = hash_of(&res.header)?;
+    let mut height = res.header.height;
+    for d in &res.descendants {
+        if d.height != height.saturating_add(1) || d.parent != hash {
+            return Err(VerifyError::Mismatch(format!(
+                "the header at height {} does not extend the one before it",
+                d.height
+            )));
+        }
+        hash = hash_of(d)?;
+        height = d.height;
+    }
+    if verified.checkpoint.height != height || verified.checkpoint.block_hash != hash {
+        return Err(VerifyError::Mismatch(format!(
+            "the header shown is not the block final at height {}",
+            res.height
+        )));
+    }
+    Ok(())
 }
 
 /// Checks `lx_draw`'s state proof: the proven `draw` row (or `pending_draw` row) holds the

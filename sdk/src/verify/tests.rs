@@ -493,3 +493,98 @@ fn state_proofs_are_never_claimed() {
         StateProofStatus::NotVerifiable
     );
 }
+
+/// A resolved draw's block seed: the resolving header's VRF proof by a validator, and the header
+/// final under a quorum checkpoint, directly or through descendants linked by parent hash.
+#[test]
+fn block_seed_of_a_resolved_draw() {
+    use liangxin_types::block::prove_seed;
+    use liangxin_types::{BlockHeader, KeyBytes};
+
+    let keys = keys();
+    let header = |height: u64, parent: Hash, proposer: &SigningKey| BlockHeader {
+        chain_id: chain_id(),
+        height,
+        view: height + 2,
+        parent,
+        time: 1_767_225_600,
+        proposer: KeyBytes::from(proposer.public_key()),
+        seed_proof: prove_seed(proposer, height, &parent).0,
+        tx_count: 0,
+        body_hash: Domain::Header.hash(b"body"),
+        log_size: 40,
+        log_root: Domain::Header.hash(b"log"),
+        state_root: Domain::Header.hash(b"state"),
+    };
+    let h41 = header(41, Domain::Header.hash(b"block 40"), &keys[2]);
+    let h42 = header(42, h41.hash().unwrap(), &keys[3]);
+    let final_at = |h: &BlockHeader, signers: usize| {
+        sign(
+            Checkpoint {
+                chain_id: chain_id(),
+                log_size: 40,
+                log_root: Domain::Header.hash(b"log"),
+                height: h.height,
+                block_hash: h.hash().unwrap(),
+                state_root: Domain::Header.hash(b"state"),
+            },
+            signers,
+        )
+    };
+    let res = DrawResolution {
+        height: 41,
+        block_seed: h41.seed().unwrap(),
+        header: h41.clone(),
+        descendants: vec![h42.clone()],
+        final_checkpoint: final_at(&h42, 3),
+        seed: Hash::ZERO,
+        targets: vec![],
+    };
+    let set = set();
+    verify_block_seed(&set, &res).unwrap();
+    // Final under its own checkpoint, with no descendants.
+    let own = DrawResolution {
+        descendants: vec![],
+        final_checkpoint: final_at(&h41, 3),
+        ..res.clone()
+    };
+    verify_block_seed(&set, &own).unwrap();
+
+    let refused = |r: DrawResolution, what: &str| {
+        let e = verify_block_seed(&set, &r).unwrap_err().to_string();
+        assert!(e.contains(what), "{e} (expected {what:?})");
+    };
+    // The seed is not the header's VRF output, or the proof is another key's.
+    refused(
+        DrawResolution {
+            block_seed: Domain::Seed.hash(b"chosen"),
+            ..res.clone()
+        },
+        "not the resolving block's VRF output",
+    );
+    let mut forged = res.clone();
+    forged.header.seed_proof = prove_seed(&keys[0], 41, &forged.header.parent).0;
+    refused(forged, "seed proof");
+    // A proposer outside the set, with its own valid proof.
+    let outsider = SigningKey::dev("outsider");
+    let mut out = res.clone();
+    out.header = header(41, h41.parent, &outsider);
+    out.block_seed = out.header.seed().unwrap();
+    refused(out, "not a validator");
+    // Not final: the link dropped, a descendant altered, too few signers.
+    refused(
+        DrawResolution {
+            descendants: vec![],
+            ..res.clone()
+        },
+        "not the block final",
+    );
+    let mut altered = res.clone();
+    altered.descendants[0].parent = Domain::Header.hash(b"elsewhere");
+    refused(altered, "does not extend");
+    let weak = DrawResolution {
+        final_checkpoint: final_at(&h42, 2),
+        ..res.clone()
+    };
+    assert!(verify_block_seed(&set, &weak).is_err());
+}
