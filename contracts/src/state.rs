@@ -97,6 +97,19 @@ impl<V> Keyed<V> {
         }
     }
 
+    /// Whether some key starts with `prefix` (without listing or sorting them).
+    fn any_with_prefix(&self, prefix: &[u8]) -> bool {
+        if prefix.first().is_some_and(|b| self.tags[usize::from(*b)]) {
+            // `order` holds exactly the map's keys of the marked tables.
+            return self
+                .order
+                .range::<Vec<u8>, _>(range_of(prefix))
+                .next()
+                .is_some();
+        }
+        self.map.keys().any(|k| k.starts_with(prefix))
+    }
+
     /// Every entry whose key starts with `prefix`, in key order.
     fn with_prefix(&self, prefix: &[u8]) -> Vec<(&Vec<u8>, &V)> {
         if prefix.first().is_some_and(|b| self.tags[usize::from(*b)]) {
@@ -307,7 +320,7 @@ impl Writes {
 
     /// Whether some write's key starts with `prefix`.
     pub fn touches(&self, prefix: &[u8]) -> bool {
-        !self.rows.with_prefix(prefix).is_empty()
+        self.rows.any_with_prefix(prefix)
     }
 }
 

@@ -422,6 +422,11 @@ pub fn verify_block_with<S: Store + ?Sized>(
             h.time, tip.time
         ));
     }
+    // Before the transactions' signatures: one check instead of thousands.
+    let seed = match h.seed() {
+        Ok(seed) => seed,
+        Err(e) => return bad(format!("its seed proof is not its proposer's: {e}")),
+    };
     let mut txs = Vec::with_capacity(block.body.txs.len());
     for (i, raw) in block.body.txs.iter().enumerate() {
         let raw_bytes: &[u8] = raw.as_ref();
@@ -445,10 +450,6 @@ pub fn verify_block_with<S: Store + ?Sized>(
             record,
         }));
     }
-    let seed = match h.seed() {
-        Ok(seed) => seed,
-        Err(e) => return bad(format!("its seed proof is not its proposer's: {e}")),
-    };
     let params = BlockParams {
         time: h.time,
         view: h.view,

@@ -526,8 +526,7 @@ pub struct DrawResolution {
     /// That block's seed: its proposer's VRF output, `header.seed()`.
     pub block_seed: Hash,
     /// That block's header: its `proposer`, `parent` and `seed_proof` let anyone check the
-    /// block seed (`liangxin_types::vrf`), and its hash is the `block_hash` of the checkpoint
-    /// at `height`.
+    /// block seed (`liangxin_types::vrf`); `descendants` and `final_checkpoint` show it final.
     pub header: liangxin_types::BlockHeader,
     /// The headers of the blocks from `height + 1` up to `final_checkpoint`'s, oldest first:
     /// empty when a quorum signed the resolving block's own checkpoint. A block can be final

@@ -407,7 +407,8 @@ impl BlockWrite {
         // memtable (a skip list) one by one, remembering where the last one went, and a key
         // just after the last one reuses the upper levels of that search. Transaction ids,
         // state keys and the index keys of a block arrive in no particular order otherwise.
-        // The sort is stable, so two writes of one key (none today) would keep their order.
+        // The sort is stable, so two writes of one key (a shared row after a `state_put` of the
+        // same key) keep their order: the later one wins.
         ops.0
             .sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         Ok(ops.0)

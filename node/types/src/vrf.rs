@@ -210,17 +210,17 @@ pub fn prove(key: &SigningKey, alpha: &[u8]) -> VrfProof {
 }
 
 /// `ECVRF_verify` (RFC 9381 §5.3) with key validation: the output if `proof` is the proof of
-/// `public` for `alpha`, else [`Error::BadVrfProof`]. A key of small order is refused.
+/// `public` for `alpha`, else [`Error::BadVrfProof`] (a [`PublicKey`] is already a validated
+/// key: canonical, not of small order).
 pub fn verify(
     public: &PublicKey,
     alpha: &[u8],
     proof: &VrfProof,
 ) -> Result<[u8; VRF_OUTPUT_LEN], Error> {
+    // RFC 9381's key validation is `PublicKey`'s own invariant: a canonical encoding of a point
+    // not of small order.
     let y_bytes = *public.as_bytes();
-    let y = decode_point(&y_bytes).ok_or(Error::BadKey("not a canonical point"))?;
-    if y.is_small_order() {
-        return Err(Error::BadKey("small order"));
-    }
+    let y = public.as_dalek().to_edwards();
     let (gamma, c, s) = decode_proof(proof)?;
     let h = encode_to_curve(&y_bytes, alpha)
         .ok_or(Error::BadVrfProof("the input does not hash to a point"))?;
