@@ -14,7 +14,10 @@
 //!   so one busy signer cannot starve the others;
 //! - after a block, [`Mempool::committed`] forgets what the block consumed and evicts what can
 //!   no longer execute (a sequence number the block used up), and [`Mempool::evict_after`]
-//!   evicts a signer's later transactions once an earlier one was rejected.
+//!   evicts a signer's later transactions once an earlier one was rejected. It remembers the
+//!   rejected number: until a transaction with that number is admitted again (or the state moves
+//!   past it), a later number of that signer is refused ([`AdmitError::AfterRejected`]) instead
+//!   of waiting for a gap that may never fill.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -107,6 +110,18 @@ pub enum AdmitError {
         /// The per-signer limit.
         max: usize,
     },
+    /// An earlier transaction of this signer was rejected at execution and no transaction
+    /// with its sequence number is waiting, so this later one could not execute.
+    #[error(
+        "an earlier transaction of this signer (sequence number {rejected}) was rejected, so \
+         sequence number {seq} cannot follow: submit a transaction with sequence number {rejected} first"
+    )]
+    AfterRejected {
+        /// The transaction's.
+        seq: u64,
+        /// The rejected one's.
+        rejected: u64,
+    },
     /// A limit is reached: retry later.
     #[error("mempool busy: {0}; retry later")]
     Busy(String),
@@ -129,6 +144,14 @@ pub struct Mempool {
     /// Signers with waiting transactions, in turn order (each at most once).
     turn: VecDeque<PublicKey>,
     bytes: usize,
+    /// Per signer, the sequence number of its latest transaction rejected at execution, while
+    /// nothing with that number waits and the state has not moved past it.
+    /// Each with the stamp it was recorded under.
+    gaps: HashMap<PublicKey, (u64, u64)>,
+    /// The entries of `gaps` in the order they were recorded, by stamp (an entry whose stamp
+    /// no longer matches is stale), so the oldest is forgotten first beyond `max_txs`.
+    gap_order: VecDeque<(PublicKey, u64)>,
+    gap_stamp: u64,
 }
 
 impl Mempool {
@@ -140,6 +163,9 @@ impl Mempool {
             signers: HashMap::new(),
             turn: VecDeque::new(),
             bytes: 0,
+            gaps: HashMap::new(),
+            gap_order: VecDeque::new(),
+            gap_stamp: 0,
         }
     }
 
@@ -224,6 +250,18 @@ impl Mempool {
             });
         }
         let signer = tx.signer();
+        if let Some(&(rejected, _)) = self.gaps.get(&signer) {
+            if rejected < state_next {
+                self.gaps.remove(&signer);
+            } else if seq > rejected
+                && !self
+                    .signers
+                    .get(&signer)
+                    .is_some_and(|q| q.txs.contains_key(&rejected))
+            {
+                return Err(AdmitError::AfterRejected { seq, rejected });
+            }
+        }
         if let Some(q) = self.signers.get(&signer) {
             if q.txs.contains_key(&seq) {
                 return Err(AdmitError::SeqTaken { seq });
@@ -243,6 +281,9 @@ impl Mempool {
         }
         q.next = q.next.max(state_next);
         q.txs.insert(seq, tx.id);
+        if self.gaps.get(&signer).is_some_and(|(g, _)| *g == seq) {
+            self.gaps.remove(&signer);
+        }
         self.bytes += tx.bytes.len();
         self.by_id.insert(tx.id, Arc::new(tx));
         Ok(())
@@ -300,6 +341,9 @@ impl Mempool {
     ) -> Vec<Arc<PoolTx>> {
         let mut stale = Vec::new();
         for (signer, next) in next_seqs {
+            if self.gaps.get(signer).is_some_and(|(g, _)| g < next) {
+                self.gaps.remove(signer);
+            }
             let Some(q) = self.signers.get_mut(signer) else {
                 continue;
             };
@@ -320,8 +364,11 @@ impl Mempool {
     }
 
     /// Removes `signer`'s transactions with sequence number `seq` or above (after its
-    /// transaction `seq` was rejected, the later ones cannot execute) and returns them.
+    /// transaction `seq` was rejected, the later ones cannot execute) and returns them. Until
+    /// a transaction with number `seq` is admitted again or the state moves past it, a later
+    /// number of `signer` is refused.
     pub fn evict_after(&mut self, signer: &PublicKey, seq: u64) -> Vec<Arc<PoolTx>> {
+        self.remember_gap(*signer, seq);
         let mut out = Vec::new();
         if let Some(q) = self.signers.get_mut(signer) {
             for id in q.txs.split_off(&seq).into_values() {
@@ -333,6 +380,28 @@ impl Mempool {
         }
         self.tidy();
         out
+    }
+
+    /// Records that `signer`'s number `seq` was rejected, forgetting the oldest such record
+    /// beyond `max_txs` of them.
+    fn remember_gap(&mut self, signer: PublicKey, seq: u64) {
+        self.gap_stamp += 1;
+        self.gaps.insert(signer, (seq, self.gap_stamp));
+        self.gap_order.push_back((signer, self.gap_stamp));
+        let cap = self.config.max_txs.max(1);
+        while self.gaps.len() > cap {
+            let Some((old, stamp)) = self.gap_order.pop_front() else {
+                break;
+            };
+            if self.gaps.get(&old).is_some_and(|(_, s)| *s == stamp) {
+                self.gaps.remove(&old);
+            }
+        }
+        if self.gap_order.len() > 2 * cap {
+            let gaps = &self.gaps;
+            self.gap_order
+                .retain(|(k, stamp)| gaps.get(k).is_some_and(|(_, s)| s == stamp));
+        }
     }
 
     /// Drops signers with nothing waiting; rotates the turn order so the signer that went
@@ -512,6 +581,26 @@ mod tests {
         // a2 rejected at execution: a3 goes too.
         let evicted = m.evict_after(&a, 2);
         assert_eq!(evicted.len(), 2);
+        assert_eq!(m.len(), 1);
+        // A later a3 arriving now cannot wait for a2, which is gone: refused at once.
+        assert!(matches!(
+            m.insert(tx("a", 3), 2),
+            Err(AdmitError::AfterRejected {
+                seq: 3,
+                rejected: 2
+            })
+        ));
+        // A new a2 fills the gap; then a3 may follow.
+        m.insert(make_tx("a", 2), 2).unwrap();
+        m.insert(tx("a", 3), 2).unwrap();
+        let a_ids: Vec<Hash> = m
+            .select(10)
+            .iter()
+            .filter(|t| t.signer() == a)
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(a_ids.len(), 2);
+        m.committed(&[(a, 4)], &|id| a_ids.contains(id));
         assert_eq!(m.len(), 1);
         // c fills its gap.
         m.insert(tx("c", 2), 2).unwrap();
