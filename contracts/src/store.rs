@@ -12,8 +12,7 @@
 //! | `operator/` | USCC (18) | [`OperatorState`] |
 //! | `region/` | region (6) ‖ USCC (18) | `()` — operators by place, for draws |
 //! | `institution/` | authorisation number | [`InstitutionState`] |
-//! | `instrument/` | canonical [`InstrumentId`] | [`InstrumentState`] |
-//! | `op-instrument/` | USCC (18) ‖ canonical [`InstrumentId`] | `()` |
+//! | `instrument/` | canonical [`InstrumentId`] (begins with the owner's USCC, so an operator's instruments are one prefix) | [`InstrumentState`] |
 //! | `certificate/` | certificate digest (32) | [`CertificateEntry`] |
 //! | `entry/` | tx id (32) | [`EntryMeta`] |
 //! | `fact/` | USCC (18) ‖ tx id (32) | [`CreditFact`] |
@@ -100,8 +99,10 @@ pub enum Table {
     Institution = 6,
     /// `instrument/`: see the table in the module docs.
     Instrument = 7,
-    /// `op-instrument/`: see the table in the module docs.
-    OpInstrument = 8,
+    // Tag 8 was `op-instrument/` (USCC ‖ instrument id → `()`), an index of each operator's
+    // instruments. A canonical instrument id starts with its owner's USCC, so a prefix scan of
+    // `instrument/` lists them in the same order: the index cost a state row per instrument
+    // for nothing. The tag stays unused.
     /// `certificate/`: see the table in the module docs.
     Certificate = 9,
     /// `entry/`: see the table in the module docs.
@@ -144,7 +145,7 @@ impl Table {
     pub const SCANNED: [Table; 9] = [
         Table::Regulator,
         Table::Region,
-        Table::OpInstrument,
+        Table::Instrument,
         Table::Fact,
         Table::Penalty,
         Table::RecordObjection,
@@ -757,40 +758,22 @@ pub mod tables {
     ) -> Result<Option<InstrumentState>, StateError> {
         get(s, &key(Table::Instrument, &[&instrument_key(id)]))
     }
-    /// Writes a new instrument and its owner index row (registration).
+    /// Writes a new instrument (registration).
     pub fn insert_instrument(s: &mut impl State, i: &InstrumentState) -> Result<(), StateError> {
-        let id = &i.registration.instrument;
-        let ik = instrument_key(id);
-        put(s, &key(Table::Instrument, &[&ik]), i)?;
-        put(
-            s,
-            &key(Table::OpInstrument, &[id.owner.as_str().as_bytes(), &ik]),
-            &(),
-        )
+        put_instrument(s, i)
     }
-    /// Updates an existing instrument (its owner, and so its index row, never changes).
+    /// Updates an existing instrument.
     pub fn put_instrument(s: &mut impl State, i: &InstrumentState) -> Result<(), StateError> {
         let ik = instrument_key(&i.registration.instrument);
         put(s, &key(Table::Instrument, &[&ik]), i)
     }
-    /// Every instrument of an operator.
+    /// Every instrument of an operator, in key order: the `instrument/` rows under the owner's
+    /// prefix (a canonical instrument id begins with its owner's USCC, length-prefixed).
     pub fn instruments_of(s: &impl State, u: &Uscc) -> Result<Vec<InstrumentState>, StateError> {
-        let prefix = key(Table::OpInstrument, &[u.as_str().as_bytes()]);
-        let keys: Vec<Vec<u8>> = s
-            .scan_prefix(&prefix)?
+        let prefix = key(Table::Instrument, &[&enc(u)?]);
+        s.scan_prefix(&prefix)?
             .iter()
-            .map(|(k, _)| {
-                key(
-                    Table::Instrument,
-                    &[k.get(prefix.len()..).unwrap_or_default()],
-                )
-            })
-            .collect();
-        // One batched read for all of them (an operator may have hundreds).
-        s.get_many(&keys)?
-            .into_iter()
-            .flatten()
-            .map(|b| dec(&b))
+            .map(|(_, v)| dec(v))
             .collect()
     }
 
