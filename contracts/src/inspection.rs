@@ -343,16 +343,23 @@ pub fn commend(s: &mut impl State, cx: &Cx<'_>, r: Commendation) -> RuleResult {
     })
 }
 
-/// The operator a recorded entry of `kind` is about. `NotFound` if there is no such record,
-/// `BadField` if it is of another kind or about no operator.
+/// The operator a recorded entry of `kind` (one of [`EntryMeta::KINDS`]) is about. `NotFound`
+/// if there is no such record (or it is of a kind that keeps no `entry/` row), `BadField` if
+/// it is of another kept kind or about no operator.
+///
+/// [`EntryMeta::KINDS`]: crate::store::EntryMeta::KINDS
 pub fn entry_of_kind(
     s: &impl State,
     record: &Hash,
     kind: RecordKind,
     what: &str,
 ) -> Result<Uscc, ExecError> {
-    let e = tables::entry(s, record)?
-        .ok_or_else(|| rej(Code::NotFound, format!("record {record} does not exist")))?;
+    let e = tables::entry(s, record)?.ok_or_else(|| {
+        rej(
+            Code::NotFound,
+            format!("no {what} {record} is on this ledger"),
+        )
+    })?;
     if e.kind != kind {
         return Err(rej(
             Code::BadField,

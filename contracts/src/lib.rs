@@ -240,11 +240,13 @@ fn run<S: State + ?Sized>(
     let kind = record.kind();
     let effects = dispatch(s, &cx, record)?;
     tables::set_next_seq(s, &signer, expected.saturating_add(1))?;
-    let operator = effects.subjects.iter().find_map(|x| match x {
-        Subject::Operator(u) => Some(u.clone()),
-        _ => None,
-    });
-    tables::put_entry(s, &tx_id, &EntryMeta { kind, operator })?;
+    if EntryMeta::kept_for(kind) {
+        let operator = effects.subjects.iter().find_map(|x| match x {
+            Subject::Operator(u) => Some(u.clone()),
+            _ => None,
+        });
+        tables::put_entry(s, &tx_id, &EntryMeta { kind, operator })?;
+    }
     Ok(effects)
 }
 

@@ -33,12 +33,24 @@ fn rej(code: Code, msg: impl Into<String>) -> ExecError {
     Rejection::new(code, msg).into()
 }
 
+/// `NotFound`: `record` is no inspection result or penalty decision on this ledger (records
+/// of other kinds keep no `entry/` row, so "of another kind" and "absent" are one answer).
+fn not_a_negative_record(record: &Hash) -> ExecError {
+    rej(
+        Code::NotFound,
+        format!(
+            "no inspection result or penalty decision {record} is on this ledger (only those \
+             lower a credit grade)"
+        ),
+    )
+}
+
 /// The operator and negative credit fact of `record`, which must be an inspection result or a
-/// penalty decision that lowers the operator's grade. `NotFound` if there is no such record,
-/// `BadField` if it is of another kind or lowers nothing.
+/// penalty decision that lowers the operator's grade. `NotFound` if there is no such record
+/// (or it is of a kind that keeps no `entry/` row), `BadField` if it is of another kind or
+/// lowers nothing.
 pub fn negative_fact(s: &impl State, record: &Hash) -> Result<(Uscc, CreditFact), ExecError> {
-    let e = tables::entry(s, record)?
-        .ok_or_else(|| rej(Code::NotFound, format!("record {record} does not exist")))?;
+    let e = tables::entry(s, record)?.ok_or_else(|| not_a_negative_record(record))?;
     if e.kind != kind::InspectionResult && e.kind != kind::PenaltyDecision {
         return Err(rej(
             Code::BadField,
@@ -80,8 +92,7 @@ pub fn object(s: &mut impl State, cx: &Cx<'_>, r: Objection) -> RuleResult {
     };
     auth::operator(s, me)?;
     let h = r.record;
-    let e = tables::entry(s, &h)?
-        .ok_or_else(|| rej(Code::NotFound, format!("record {h} does not exist")))?;
+    let e = tables::entry(s, &h)?.ok_or_else(|| not_a_negative_record(&h))?;
     if e.operator.as_ref() != Some(me) {
         return Err(rej(
             Code::NotAuthorised,
@@ -287,6 +298,20 @@ mod tests {
         );
         let o = l.submit(&op, objection(ins.tx_id)).unwrap();
         assert_eq!(o.subjects, vec![Subject::Operator(uscc(OP))]);
+        // A record of a kind no later record cites (here the objection itself) keeps no
+        // `entry/` row: to an objection it is no inspection or penalty on this ledger.
+        let before = l.digest();
+        match l.submit(&op, objection(o.tx_id)).unwrap_err() {
+            ExecError::Rejected(r) => {
+                assert_eq!(r.code, Code::NotFound);
+                assert!(
+                    r.message
+                        .contains("no inspection result or penalty decision")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(l.digest(), before);
         let before = l.digest();
         let e = l.submit(&op, objection(ins.tx_id)).unwrap_err();
         assert!(message(e.clone()).contains(&o.tx_id.to_string()));

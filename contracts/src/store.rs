@@ -14,7 +14,7 @@
 //! | `institution/` | authorisation number | [`InstitutionState`] |
 //! | `instrument/` | canonical [`InstrumentId`] (begins with the owner's USCC, so an operator's instruments are one prefix) | [`InstrumentState`] |
 //! | `certificate/` | certificate digest (32) | [`CertificateEntry`] |
-//! | `entry/` | tx id (32) | [`EntryMeta`] |
+//! | `entry/` | tx id (32) | [`EntryMeta`] — only for the kinds later records name ([`EntryMeta::KINDS`]) |
 //! | `fact/` | USCC (18) ‖ tx id (32) | [`CreditFact`] |
 //! | `commitment/` | tx id (32) | [`CommitmentState`] |
 //! | `objection/` | tx id (32) | [`ObjectionState`] |
@@ -498,16 +498,35 @@ pub struct CertificateEntry {
     pub valid_until: Time,
 }
 
-/// What the rules need to know of every accepted record, by tx id: its kind and the operator it
-/// is about (objections, their decisions and commendation revocations name records by tx id).
-/// Everything else about a record (its signer, block and time) is in the log, found through
-/// the node's transaction index; keeping it here too cost about 50 bytes of state per record.
+/// What the rules need to know of an accepted record that later records name by tx id: its
+/// kind and the operator it is about. Objections and their decisions name inspection results
+/// and penalty decisions, commendation revocations name commendations; only records of those
+/// kinds ([`EntryMeta::KINDS`]) get an `entry/` row. Everything else about a record (its
+/// signer, block and time) is in the log, found through the node's transaction index.
+///
+/// Until 2026-11-29 every record had a row (ledgers written then still hold them, and they are
+/// still read): one state row and one tree write per record, which no rule ever read for the
+/// other kinds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryMeta {
     /// Kind.
     pub kind: RecordKind,
     /// The operator the record is about, if any.
     pub operator: Option<Uscc>,
+}
+
+impl EntryMeta {
+    /// The kinds of record that get an `entry/` row: those a later record may name.
+    pub const KINDS: [RecordKind; 3] = [
+        kind::InspectionResult,
+        kind::PenaltyDecision,
+        kind::Commendation,
+    ];
+
+    /// Whether records of `kind` get an `entry/` row.
+    pub fn kept_for(kind: RecordKind) -> bool {
+        Self::KINDS.contains(&kind)
+    }
 }
 
 /// The `entry/` value as versions before the slim [`EntryMeta`] wrote it (rows of ledgers
