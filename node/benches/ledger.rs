@@ -38,6 +38,17 @@
 //! verify 41,500–43,800/s); disk 333 bytes per record (1.82×) and restart 1.4–2.0 s (clean,
 //! plus 1.0–1.2 s to save the tree) or 2.0–2.5 s (after a crash) in all four: the same.
 //!
+//! 2026-11-29, fewer state rows per record: without the `op-instrument/` index (f9468f9) two
+//! runs sustained 20,125 and 19,755 records/s (96 and 98 µs) against 18,507 and 18,250/s (104
+//! and 106 µs) for the build before, alternating; with an `entry/` row only for the kinds later
+//! records cite (b905fb0), 22,594 and 23,484/s (85 and 82 µs; whole phase 23,112 and
+//! 24,014/s), against 20,530/s (94 µs) for f9468f9 between them (raw strict verify
+//! 43,393–44,215/s: 0.52–0.53 × raw). An instrument registration now writes two new state rows
+//! (its `instrument/` row and its entry chain) and updates two (its signer's sequence number and
+//! its operator's entry chain), where it wrote four new ones: the tree holds 2.35 million
+//! leaves at 1.1 × 10⁶ records instead of 4.5 million. Disk 287 bytes per record (1.57×);
+//! restart 1.2–1.3 s (clean, plus 0.3–0.7 s to save the tree) or 1.1–1.7 s (after a crash).
+//!
 //! Right after the writes, `lx_operator` meets a cold block cache and RocksDB still compacting
 //! on the same cores (at 10⁶ records: 3,200–4,500 calls/s, 436–600 µs of CPU a call, the
 //! compaction's CPU included). A serving node's figure comes from a kept, compacted ledger and
@@ -45,7 +56,11 @@
 //! same `LX_BENCH_OPERATORS` and `LX_BENCH_QUERIES=200000` (10,580–10,688 calls/s, 185 µs,
 //! 2026-11-28). That evening, with the machine slower (raw strict verify 38,700–43,400/s), the
 //! same measurement gave 7,809–9,311 calls/s (203–247 µs) and 8,298–8,670 for the earlier
-//! build in alternating runs on one kept ledger: the 10,000/s target is met only on a good day.
+//! build in alternating runs on one kept ledger: the 10,000/s target was met only on a good day.
+//! An operator's instruments are now one prefix scan of their own rows instead of a scan of an
+//! index and a batched read of the rows it names (f9468f9): right after the writes 6,698–9,145
+//! calls/s (216–282 µs, was 3,681–4,326), and on a kept ledger of b905fb0 12,055 and 11,658
+//! calls/s (160 and 170 µs; raw strict verify 41,370 and 44,092/s), 2026-11-29.
 //!
 //! The engine is driven in-process (the RPC server's handlers call the same `Engine::admit`);
 //! JSON-RPC's own cost is not in these figures.
