@@ -79,6 +79,10 @@ pub struct StorageConfig {
     /// RocksDB: the rows admission and execution read for each transaction's signer. Default
     /// 128 (a cap); 0 disables the cache.
     pub state_cache_mb: u64,
+    /// Whether RocksDB's flushes and compactions run at the lowest CPU priority (`nice` 19), so
+    /// they use the cores the node leaves idle instead of holding up block execution and
+    /// voting. Default true.
+    pub low_priority_background: bool,
 }
 
 /// The largest `storage.block_cache_mb` and `storage.state_cache_mb` accepted (1 TiB).
@@ -96,6 +100,7 @@ impl Default for StorageConfig {
             block_cache_mb: (rocks.block_cache_bytes >> 20) as u64,
             tile_cache_tiles: rocks.tile_cache_tiles,
             state_cache_mb: (rocks.state_cache_bytes >> 20) as u64,
+            low_priority_background: rocks.low_priority_background,
         }
     }
 }
@@ -107,6 +112,7 @@ impl StorageConfig {
             block_cache_bytes: cache_bytes(self.block_cache_mb),
             tile_cache_tiles: self.tile_cache_tiles,
             state_cache_bytes: cache_bytes(self.state_cache_mb),
+            low_priority_background: self.low_priority_background,
             ..RocksOptions::default()
         }
     }
@@ -265,6 +271,14 @@ mod tests {
         assert_eq!(o.tile_cache_tiles, 0);
         assert_eq!(o.state_cache_bytes, 0);
         assert!(o.compress, "compression is not a setting");
+        assert!(o.low_priority_background, "low priority by default");
+        let c: NodeConfig = toml::from_str(
+            "[storage]
+low_priority_background = false
+",
+        )
+        .unwrap();
+        assert!(!c.storage.rocks_options().low_priority_background);
         let mut big = NodeConfig::default();
         big.storage.block_cache_mb = u64::MAX;
         let e = big.validate().unwrap_err().to_string();

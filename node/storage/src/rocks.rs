@@ -8,7 +8,7 @@ use liangxin_types::log::{Blake3, Tile, TileId, TileStore};
 use liangxin_types::{BlockBody, BlockHeader, Canonical};
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
-    Direction, IteratorMode, Options, Range, ReadOptions, WriteBatch, WriteOptions,
+    Direction, Env, IteratorMode, Options, Range, ReadOptions, WriteBatch, WriteOptions,
 };
 
 use crate::Error;
@@ -86,6 +86,13 @@ pub struct RocksOptions {
     /// Whether new table files are compressed (default true; see [`RocksStore`]). Either way,
     /// files written with the other setting are still read.
     pub compress: bool,
+    /// Whether RocksDB's background threads (flushes and compactions) run at the lowest CPU
+    /// priority (`nice` 19; default true). They then take the cores when the node's own threads
+    /// leave them idle instead of competing with block execution and voting: on a busy node a
+    /// flush of every table at once (when the write-ahead log reaches its bound) otherwise
+    /// held up the commit path for about a second. The setting is process-wide (RocksDB's
+    /// default environment).
+    pub low_priority_background: bool,
 }
 
 impl Default for RocksOptions {
@@ -95,6 +102,7 @@ impl Default for RocksOptions {
             tile_cache_tiles: 4096,
             state_cache_bytes: 128 << 20,
             compress: true,
+            low_priority_background: true,
         }
     }
 }
@@ -161,6 +169,13 @@ impl RocksStore {
         // oldest WAL data are flushed, so reopening after a crash replays at most this much.
         db.set_max_total_wal_size(64 << 20);
         db.set_keep_log_file_num(4);
+        if options.low_priority_background {
+            // RocksDB's default environment, shared by every database of the process.
+            let mut env = Env::new()?;
+            env.lower_thread_pool_cpu_priority();
+            env.lower_high_priority_thread_pool_cpu_priority();
+            db.set_env(&env);
+        }
         // Column families of earlier versions that hold nothing this one reads are opened (RocksDB
         // refuses to open a database without all of its families) and then dropped.
         let existing = DB::list_cf(&db, &path).unwrap_or_default();
