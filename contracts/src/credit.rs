@@ -583,11 +583,11 @@ mod tests {
         let pass = summary(1, t, true, t.plus(YEAR));
         ok.last_verification = Some(pass.clone());
         ok.last_pass = Some(pass.clone());
-        tables::insert_instrument(&mut l.state, &ok).unwrap();
+        tables::put_instrument(&mut l.state, &ok).unwrap();
         // failed
         let mut bad = instrument("A2", VerificationMode::Periodic);
         bad.last_verification = Some(summary(2, t, false, t));
-        tables::insert_instrument(&mut l.state, &bad).unwrap();
+        tables::put_instrument(&mut l.state, &bad).unwrap();
         let g = grade(&l.state, &u, t).unwrap();
         assert_eq!(g.score, 90);
         assert!(g.reasons[0].text.contains("failed verification"), "{g:?}");

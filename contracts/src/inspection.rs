@@ -579,7 +579,7 @@ pub(crate) mod tests {
         let mut l = ledger();
         let fj = l.fujian();
         let inst = instrument_of(OP, "DISP-7");
-        tables::insert_instrument(&mut l.state, &inst).unwrap();
+        tables::put_instrument(&mut l.state, &inst).unwrap();
         let mut cheat = finding(FindingKind::CheatingDevice);
         cheat.instrument = Some(inst.registration.instrument.clone());
         let now = l.time;

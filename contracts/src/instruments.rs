@@ -126,7 +126,7 @@ pub fn register(s: &mut impl State, cx: &Cx<'_>, r: InstrumentRegistration) -> R
         Subject::Operator(id.owner.clone()),
         Subject::Instrument(id.clone()),
     ];
-    tables::insert_instrument(
+    tables::put_instrument(
         s,
         &InstrumentState {
             registration: r,

@@ -777,11 +777,7 @@ pub mod tables {
     ) -> Result<Option<InstrumentState>, StateError> {
         get(s, &key(Table::Instrument, &[&instrument_key(id)]))
     }
-    /// Writes a new instrument (registration).
-    pub fn insert_instrument(s: &mut impl State, i: &InstrumentState) -> Result<(), StateError> {
-        put_instrument(s, i)
-    }
-    /// Updates an existing instrument.
+    /// Writes an instrument's row: at its registration and at every change of its state.
     pub fn put_instrument(s: &mut impl State, i: &InstrumentState) -> Result<(), StateError> {
         let ik = instrument_key(&i.registration.instrument);
         put(s, &key(Table::Instrument, &[&ik]), i)

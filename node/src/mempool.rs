@@ -144,9 +144,9 @@ pub struct Mempool {
     /// Signers with waiting transactions, in turn order (each at most once).
     turn: VecDeque<PublicKey>,
     bytes: usize,
-    /// Per signer, the sequence number of its latest transaction rejected at execution, while
-    /// nothing with that number waits and the state has not moved past it.
-    /// Each with the stamp it was recorded under.
+    /// Per signer, the sequence number of its latest transaction rejected at execution (while
+    /// nothing with that number waits and the state has not moved past it), with the stamp it
+    /// was recorded under.
     gaps: HashMap<PublicKey, (u64, u64)>,
     /// The entries of `gaps` in the order they were recorded, by stamp (an entry whose stamp
     /// no longer matches is stale), so the oldest is forgotten first beyond `max_txs`.

@@ -343,8 +343,8 @@ impl Client {
 
     /// `lx_draw`, verified: the request's inclusion, and, when resolved, the block seed
     /// ([`verify::verify_block_seed`]: the resolving block's VRF proof, final under a
-    /// quorum-signed checkpoint), that the selection is what `compute_selection` gives for the seed, the request, the rates and the candidates
-    /// shown, and the state proof of the stored result (or pending draw) with its candidates
+    /// quorum-signed checkpoint), that the selection is what `compute_selection` gives for the
+    /// seed, the request, the rates and the candidates shown, and the state proof of the stored result (or pending draw) with its candidates
     /// snapshot. (That the snapshot lists the jurisdiction's operators with those grades is not
     /// proven.)
     pub async fn verify_draw(
